@@ -1,0 +1,306 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { DBInstance, RDSClient } from "@aws-sdk/client-rds";
+import {
+  awsClientConfig,
+  changedInputs,
+  Clock,
+  describeError,
+  pollUntil,
+  PREVIEW_UNKNOWN,
+  systemClock,
+  timeoutMsOf,
+} from "./awsClients";
+
+export type DatabasePowerState = "available" | "stopped";
+
+export interface DatabasePowerArgs {
+  /** Identifier of the RDS instance (not its ARN). Changing it replaces this resource. */
+  readonly instanceIdentifier: pulumi.Input<string>;
+  /** AWS region of the instance, e.g. `eu-central-1`. Changing it replaces this resource. */
+  readonly region: pulumi.Input<string>;
+  /** Status the instance is driven to and held at on every `pulumi up`. */
+  readonly desiredState: pulumi.Input<DatabasePowerState>;
+  /**
+   * IAM role to assume for the RDS calls, on top of the credentials of the process running
+   * `pulumi up`. @default none: those credentials are used directly
+   */
+  readonly assumeRoleArn?: pulumi.Input<string>;
+  /** Minutes to wait for the instance to settle and reach `desiredState`. @default 30 */
+  readonly timeoutMinutes?: pulumi.Input<number>;
+}
+
+/** The inputs as the provider receives them, once Pulumi has resolved them. */
+export interface DatabasePowerInputs {
+  readonly instanceIdentifier: string;
+  readonly region: string;
+  readonly desiredState: DatabasePowerState;
+  readonly assumeRoleArn?: string;
+  readonly timeoutMinutes?: number;
+}
+
+export interface DatabasePowerOutputs extends Omit<DatabasePowerInputs, "desiredState"> {
+  /** `available` or `stopped`, or after a refresh the raw status of a broken instance. */
+  readonly desiredState: string;
+  /** The instance's `DBInstanceStatus` when it was last applied or refreshed. */
+  readonly status: string;
+}
+
+export const DEFAULT_DATABASE_TIMEOUT_MINUTES = 30;
+
+const INPUT_KEYS = [
+  "instanceIdentifier",
+  "region",
+  "desiredState",
+  "assumeRoleArn",
+  "timeoutMinutes",
+] as const;
+
+// Statuses AWS will not leave without someone fixing something; waiting would only hit the timeout.
+const BROKEN_STATUS_FIXES: Readonly<Record<string, string>> = {
+  failed: "AWS could not recover it: restore it from a snapshot or contact AWS Support",
+  "storage-full": "increase its allocated storage (`aws rds modify-db-instance`)",
+  "inaccessible-encryption-credentials":
+    "restore access to its KMS key, or restore the instance from a backup",
+  "inaccessible-encryption-credentials-recoverable":
+    "re-enable its KMS key so that AWS can recover the instance",
+  "insufficient-capacity": "try again later or choose another instance class",
+  "restore-error": "restore it again from a snapshot",
+  deleting: "it is being deleted: remove this resource or recreate the instance",
+  "delete-precheck": "it is being deleted: remove this resource or recreate the instance",
+};
+const INCOMPATIBLE_FIX = "fix what the RDS console reports for it (network, option or parameter group)";
+
+function brokenStatusFix(status: string): string | undefined {
+  return status.startsWith("incompatible-") ? INCOMPATIBLE_FIX : BROKEN_STATUS_FIXES[status];
+}
+
+/**
+ * The power state an RDS status amounts to, used by refresh so that drift (such as AWS starting
+ * an instance after 7 days stopped) shows as a change of `desiredState`. A broken status is
+ * returned as is, so that the next `pulumi up` reports it instead of seeing no change.
+ */
+export function powerStateOf(status: string): string {
+  if (status === "stopped" || status === "stopping") {
+    return "stopped";
+  }
+  return brokenStatusFix(status) === undefined ? "available" : status;
+}
+
+/** Replacing only re-targets the resource: delete never touches the database. */
+export function diffDatabasePower(
+  olds: Partial<DatabasePowerOutputs>,
+  news: Partial<DatabasePowerInputs>,
+): pulumi.dynamic.DiffResult {
+  const replaces = changedInputs(["instanceIdentifier", "region"], olds, news);
+  const changed = changedInputs(INPUT_KEYS, olds, news);
+  return replaces.length > 0 ? { changes: true, replaces } : { changes: changed.length > 0 };
+}
+
+export function checkDatabasePowerInputs(
+  news: Partial<DatabasePowerInputs>,
+): pulumi.dynamic.CheckFailure[] {
+  const failures: pulumi.dynamic.CheckFailure[] = [];
+  const state: unknown = news.desiredState;
+  if (state !== PREVIEW_UNKNOWN && state !== "available" && state !== "stopped") {
+    failures.push({
+      property: "desiredState",
+      reason: `\`desiredState\` must be "available" or "stopped", not ${JSON.stringify(state)}.`,
+    });
+  }
+  const timeout: unknown = news.timeoutMinutes;
+  if (timeout !== undefined && timeout !== PREVIEW_UNKNOWN && !(Number(timeout) > 0)) {
+    failures.push({
+      property: "timeoutMinutes",
+      reason: `\`timeoutMinutes\` must be a positive number of minutes, not ${JSON.stringify(timeout)}.`,
+    });
+  }
+  return failures;
+}
+
+function inputsOf(props: Partial<DatabasePowerOutputs>): DatabasePowerOutputs {
+  const picked: Record<string, unknown> = {};
+  for (const key of INPUT_KEYS) {
+    if (props[key] !== undefined) {
+      picked[key] = props[key];
+    }
+  }
+  return picked as unknown as DatabasePowerOutputs;
+}
+
+function rdsSdk(): typeof import("@aws-sdk/client-rds") {
+  // Loaded at run time so that neither the program nor the serialized provider carries the SDK.
+  return require("@aws-sdk/client-rds");
+}
+
+/** Drives one RDS instance's power state; all AWS calls of the provider go through here. */
+export class DatabasePowerController {
+  constructor(
+    private readonly rds: RDSClient,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /** Create and update: wait for a settled status, start or stop only if needed, wait again. */
+  async apply(inputs: DatabasePowerInputs): Promise<DatabasePowerOutputs> {
+    const { instanceIdentifier: id, desiredState: desired } = inputs;
+    const timeoutMinutes = inputs.timeoutMinutes ?? DEFAULT_DATABASE_TIMEOUT_MINUTES;
+    let requested = false;
+    const status = await pollUntil<string, string>(
+      async () => {
+        const instance = await this.find(id);
+        if (instance === undefined) {
+          throw new Error(
+            `RDS instance "${id}" was not found in region ${inputs.region}. Check \`instanceIdentifier\`, \`region\` and the AWS account of the credentials in use, then run \`pulumi up\` again.`,
+          );
+        }
+        const current = instance.DBInstanceStatus ?? "unknown";
+        if (current === desired) {
+          return { done: true, value: current };
+        }
+        assertPowerChangePossible(instance, id, current, desired);
+        // Right after a start or stop, DescribeDBInstances can still show the old settled status
+        // for a while; sending the request again would fail with InvalidDBInstanceState.
+        if (!requested && (current === "available" || current === "stopped")) {
+          await this.request(id, current, desired);
+          requested = true;
+        }
+        return { done: false, seen: current };
+      },
+      {
+        clock: this.clock,
+        timeoutMs: timeoutMsOf(timeoutMinutes, DEFAULT_DATABASE_TIMEOUT_MINUTES),
+        timeoutError: (seen) =>
+          new Error(
+            `Timed out after ${timeoutMinutes} minutes waiting for RDS instance "${id}" to be "${desired}"; its status is still "${seen}". It may still get there: check it in the RDS console, then run \`pulumi up\` again, or raise \`timeoutMinutes\` if it is only slow.`,
+          ),
+      },
+    );
+    return { ...inputsOf(inputs), status };
+  }
+
+  /** Refresh: the real status, and the power state it amounts to; undefined when gone. */
+  async read(
+    props: DatabasePowerOutputs,
+  ): Promise<{ outputs: DatabasePowerOutputs; inputs: DatabasePowerOutputs } | undefined> {
+    const instance = await this.find(props.instanceIdentifier);
+    if (instance === undefined) {
+      return undefined;
+    }
+    const status = instance.DBInstanceStatus ?? "unknown";
+    const inputs = { ...inputsOf(props), desiredState: powerStateOf(status) };
+    return { inputs, outputs: { ...inputs, status } };
+  }
+
+  private async find(id: string): Promise<DBInstance | undefined> {
+    const sdk = rdsSdk();
+    try {
+      const found = await this.rds.send(
+        new sdk.DescribeDBInstancesCommand({ DBInstanceIdentifier: id }),
+      );
+      return found.DBInstances?.[0];
+    } catch (error) {
+      if (error instanceof Error && error.name === "DBInstanceNotFoundFault") {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  private async request(id: string, current: string, desired: DatabasePowerState): Promise<void> {
+    const sdk = rdsSdk();
+    try {
+      await this.rds.send(
+        desired === "stopped"
+          ? new sdk.StopDBInstanceCommand({ DBInstanceIdentifier: id })
+          : new sdk.StartDBInstanceCommand({ DBInstanceIdentifier: id }),
+      );
+    } catch (error) {
+      const verb = desired === "stopped" ? "stop" : "start";
+      throw new Error(
+        `RDS refused to ${verb} instance "${id}" (status "${current}"): ${describeError(error)}. Check the instance in the RDS console, then run \`pulumi up\` again.`,
+      );
+    }
+  }
+}
+
+/** Throws when AWS cannot move this instance to `desired` however long we wait. */
+function assertPowerChangePossible(
+  instance: DBInstance,
+  id: string,
+  status: string,
+  desired: DatabasePowerState,
+): void {
+  const fix = brokenStatusFix(status);
+  if (fix !== undefined) {
+    throw new Error(
+      `RDS instance "${id}" is in status "${status}", from which it cannot be made "${desired}". To fix it, ${fix}; then run \`pulumi up\` again.`,
+    );
+  }
+  if (instance.DBClusterIdentifier !== undefined) {
+    throw new Error(
+      `RDS instance "${id}" (status "${status}") belongs to the Aurora cluster "${instance.DBClusterIdentifier}", whose instances can only be started and stopped with their cluster. Use \`aws rds start-db-cluster\` or \`aws rds stop-db-cluster\` instead of this resource.`,
+    );
+  }
+  if (desired !== "stopped") {
+    return;
+  }
+  const replicas = instance.ReadReplicaDBInstanceIdentifiers ?? [];
+  if (replicas.length > 0) {
+    throw new Error(
+      `RDS instance "${id}" (status "${status}") cannot be stopped because it has read replicas (${replicas.join(", ")}). Delete the replicas first, or keep \`desiredState\` "available" for this instance.`,
+    );
+  }
+  if (instance.ReadReplicaSourceDBInstanceIdentifier !== undefined) {
+    throw new Error(
+      `RDS instance "${id}" (status "${status}") cannot be stopped because it is a read replica of "${instance.ReadReplicaSourceDBInstanceIdentifier}". Promote it first, or keep \`desiredState\` "available" for this instance.`,
+    );
+  }
+}
+
+function controllerFor(props: Pick<DatabasePowerInputs, "region" | "assumeRoleArn">) {
+  const sdk = rdsSdk();
+  return new DatabasePowerController(
+    new sdk.RDSClient(awsClientConfig(props.region, props.assumeRoleArn)),
+  );
+}
+
+// One object for the whole process: Pulumi caches its serialized closure by identity, so every
+// DatabasePower after the first costs no serialization.
+const databasePowerProvider: pulumi.dynamic.ResourceProvider<
+  DatabasePowerInputs,
+  DatabasePowerOutputs
+> = {
+  check: async (_olds, news) => ({ inputs: news, failures: checkDatabasePowerInputs(news) }),
+  diff: async (_id, olds, news) => diffDatabasePower(olds, news),
+  create: async (inputs) => {
+    const outs = await controllerFor(inputs).apply(inputs);
+    return { id: outs.instanceIdentifier, outs };
+  },
+  update: async (_id, _olds, news) => ({ outs: await controllerFor(news).apply(news) }),
+  read: async (id, props) => {
+    if (props === undefined) {
+      throw new Error(`DatabasePower "${id}" cannot be read without its last known state.`);
+    }
+    const found = await controllerFor(props).read(props);
+    // An empty id tells the engine the instance is gone, so a refresh drops this resource.
+    return found === undefined ? { id: "" } : { id, props: found.outputs, inputs: found.inputs };
+  },
+  // Removing the resource from the program only stops managing power; the database stays as is.
+  delete: async () => {},
+};
+
+/**
+ * Holds an existing RDS instance at `available` or `stopped` across `pulumi up` runs, waiting
+ * through transitional statuses. Deleting it never touches the database. A refresh reports the
+ * real status, so AWS's automatic restart of an instance stopped for 7 days shows as drift.
+ */
+export class DatabasePower extends pulumi.dynamic.Resource {
+  declare public readonly instanceIdentifier: pulumi.Output<string>;
+  /** The requested state; after a refresh, the state the instance is really in. */
+  declare public readonly desiredState: pulumi.Output<string>;
+  /** The instance's `DBInstanceStatus` when it was last applied or refreshed. */
+  declare public readonly status: pulumi.Output<string>;
+
+  constructor(name: string, args: DatabasePowerArgs, opts?: pulumi.CustomResourceOptions) {
+    super(databasePowerProvider, name, { ...args, status: undefined }, opts);
+  }
+}

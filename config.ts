@@ -1,0 +1,552 @@
+/**
+ * The only module that reads stack configuration. `loadConfig()` reads every key, validates
+ * all of them and returns a frozen, typed object, or throws one `ConfigError` listing every
+ * problem with its fix, before any resource is registered.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import {
+  APP_SETTING_KEYS,
+  AppSettingKey,
+  ENVIRONMENTS,
+  Environment,
+  REQUIRED_APP_SETTINGS,
+  SECRET_KEYS,
+  SERVICE_CATALOG,
+  SERVICE_NAMES,
+  SPOT_PREFERENCES,
+  SecretKey,
+  ServiceName,
+  ServiceSize,
+} from "./components/catalog";
+import { DEPLOYMENT_STATES, DeploymentState, isDeploymentState } from "./components/deploymentStates";
+import { isValidFargateSize } from "./components/fargate";
+
+export const NAT_STRATEGIES = ["none", "single", "perAz"] as const;
+export type NatStrategy = (typeof NAT_STRATEGIES)[number];
+
+export interface DatabaseSettings {
+  readonly instanceClass: string;
+  readonly storageGb: number;
+  readonly maxStorageGb: number;
+  readonly backupRetentionDays: number;
+  readonly multiAz: boolean;
+  readonly engineMajorVersion: number;
+}
+
+export interface NetworkSettings {
+  readonly cidr: string;
+  readonly natStrategy: NatStrategy;
+}
+
+export interface ServiceSettings extends ServiceSize {
+  /** Full image reference replacing the catalog's default. */
+  readonly image?: string;
+}
+
+export interface TransitionSettings {
+  /** Role assumed by the database-power and migration steps; unset: the ambient credentials. */
+  readonly assumeRoleArn?: string;
+  readonly databaseTimeoutMinutes: number;
+  readonly migrationTimeoutMinutes: number;
+}
+
+export interface GithubSettings {
+  /** `owner/name` of the repository whose workflows deploy this stack. */
+  readonly repository: string;
+  /** GitHub logins that must approve a production deployment. */
+  readonly productionReviewers: readonly string[];
+  /** An existing GitHub OIDC provider in the account; unset: the stack creates it. */
+  readonly oidcProviderArn?: string;
+}
+
+export interface GraaspConfig {
+  readonly stack: string;
+  readonly environment: Environment;
+  readonly deploymentState: DeploymentState;
+  readonly region: string;
+  readonly domain: string;
+  readonly certificateArn: string;
+  readonly containerRegistry: string;
+  readonly appVersion: string;
+  readonly maintenanceHeaderName: string;
+  readonly maintenanceBypassToken: pulumi.Output<string>;
+  readonly secrets: pulumi.Output<Readonly<Record<SecretKey, string>>>;
+  readonly appSettings: Readonly<Record<AppSettingKey, string>>;
+  readonly database: DatabaseSettings;
+  readonly services: Readonly<Record<ServiceName, ServiceSettings>>;
+  readonly network: NetworkSettings;
+  readonly logRetentionDays: number;
+  readonly transitions: TransitionSettings;
+  readonly github?: GithubSettings;
+}
+
+/** Raw values as the engine stores them: strings (objects as JSON), keyed without namespace. */
+export interface RawConfig {
+  readonly values: Readonly<Record<string, string | undefined>>;
+  /** Keys (`graasp:x`, `aws:region`) stored encrypted. */
+  readonly secretKeys: ReadonlySet<string>;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly stack: string,
+    readonly problems: readonly string[],
+  ) {
+    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+    super(
+      `Invalid configuration for stack "${stack}" (${count}):\n` +
+        problems.map((problem) => `  - ${problem}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+export const DATABASE_DEFAULTS: Readonly<Record<Environment, DatabaseSettings>> = {
+  staging: {
+    instanceClass: "db.t4g.micro",
+    storageGb: 20,
+    maxStorageGb: 1000,
+    backupRetentionDays: 1,
+    multiAz: false,
+    engineMajorVersion: 16,
+  },
+  production: {
+    instanceClass: "db.t4g.small",
+    storageGb: 20,
+    maxStorageGb: 1000,
+    backupRetentionDays: 7,
+    multiAz: false,
+    engineMajorVersion: 16,
+  },
+};
+const MINIMUM_BACKUP_DAYS: Readonly<Record<Environment, number>> = { staging: 1, production: 7 };
+
+/** Staging saves the NAT gateway's hourly cost; production keeps tasks off public IPs. */
+export const NETWORK_DEFAULTS: Readonly<Record<Environment, NetworkSettings>> = {
+  staging: { cidr: "172.32.0.0/16", natStrategy: "none" },
+  production: { cidr: "172.32.0.0/16", natStrategy: "single" },
+};
+export const LOG_RETENTION_DAYS: Readonly<Record<Environment, number>> = {
+  staging: 30,
+  production: 90,
+};
+export const DEFAULT_MAINTENANCE_HEADER = "x-graasp-maintenance-bypass";
+const TRANSITION_DEFAULTS = { databaseTimeoutMinutes: 30, migrationTimeoutMinutes: 60 };
+
+const EXAMPLES: Readonly<Record<string, string>> = {
+  environment: "staging",
+  deploymentState: "running",
+  domain: "stage.graasp.org",
+  certificateArn: "arn:aws:acm:<region>:<account>:certificate/<id>",
+  containerRegistry: "<account>.dkr.ecr.<region>.amazonaws.com",
+  appVersion: "v1.66.0",
+};
+
+const DOMAIN_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const CERTIFICATE_PATTERN = /^arn:aws:acm:([a-z0-9-]+):(\d{12}):certificate\/[0-9a-f-]{36}$/;
+const REGISTRY_PATTERN = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9._-]+)*$/;
+const RELEASE_TAG_PATTERN = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/;
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
+const HEADER_PATTERN = /^[A-Za-z0-9-]{1,40}$/;
+const IMAGE_PATTERN = /^[a-z0-9]([a-z0-9./:_-]*)(:[A-Za-z0-9_.-]+|@sha256:[0-9a-f]{64})$/;
+const ROLE_ARN_PATTERN = /^arn:aws:iam::\d{12}:role\/[\w+=,.@\/-]{1,64}$/;
+const OIDC_PROVIDER_PATTERN = /^arn:aws:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/;
+const REPOSITORY_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+const GITHUB_LOGIN_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const FLOATING_TAGS = ["latest", "main", "master", "nightly", "stable", "edge", "dev"];
+
+/** Reads the stack's configuration from the Pulumi engine and validates it. */
+export function loadConfig(): GraaspConfig {
+  const keys = [
+    ...["environment", "deploymentState", "domain", "certificateArn", "containerRegistry"],
+    ...["appVersion", "maintenanceBypassToken", "maintenanceHeaderName", "secrets", "appSettings"],
+    ...["database", "services", "network", "transitions", "github"],
+  ];
+  const values: Record<string, string | undefined> = {};
+  const secretKeys = new Set<string>();
+  const graasp = new pulumi.Config("graasp");
+  for (const key of keys) {
+    values[key] = graasp.get(key);
+    if (isConfigSecret(`graasp:${key}`)) secretKeys.add(`graasp:${key}`);
+  }
+  values["aws:region"] = new pulumi.Config("aws").get("region");
+  const config = parseConfig({ values, secretKeys }, pulumi.getStack());
+  for (const warning of configWarnings({ values, secretKeys })) pulumi.log.warn(warning);
+  return config;
+}
+
+/**
+ * The engine lists encrypted keys in `PULUMI_CONFIG_SECRET_KEYS`; `isConfigSecret` reads that
+ * list but is not part of the SDK's typed surface.
+ */
+function isConfigSecret(key: string): boolean {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+  return runtime.isConfigSecret?.(key) ?? false;
+}
+
+/**
+ * Secret keys stored in plain text. A warning, not an error: the values are still handled as
+ * secrets from here on, and the fix (re-setting them with --secret) needs no code change.
+ */
+export function configWarnings(raw: RawConfig): string[] {
+  return ["maintenanceBypassToken", "secrets"]
+    .filter((key) => raw.values[key] !== undefined && !raw.secretKeys.has(`graasp:${key}`))
+    .map(
+      (key) =>
+        `\`graasp:${key}\` is stored in plain text in Pulumi.<stack>.yaml. Fix: pulumi config rm ${key}, ` +
+        `then set it again with pulumi config set --secret ${key === "secrets" ? "--path 'secrets.<KEY>' <value>" : `${key} <value>`}`,
+    );
+}
+
+/** Validates raw configuration; throws one `ConfigError` listing every problem. */
+export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
+  const problems: string[] = [];
+  const reader = new Reader(raw, problems);
+
+  const environment = reader.oneOf("environment", ENVIRONMENTS);
+  const stateText = reader.required("deploymentState");
+  let deploymentState: DeploymentState | undefined;
+  if (stateText !== undefined) {
+    if (isDeploymentState(stateText)) deploymentState = stateText;
+    else
+      problems.push(
+        `\`graasp:deploymentState\` is "${stateText}", which is not a deployment state. ` +
+          `Fix: pulumi config set deploymentState <${DEPLOYMENT_STATES.join("|")}>`,
+      );
+  }
+  const region = raw.values["aws:region"];
+  if (region === undefined || region === "")
+    problems.push("`aws:region` is not set. Fix: pulumi config set aws:region eu-central-2");
+  else if (!REGION_PATTERN.test(region))
+    problems.push(`\`aws:region\` is "${region}", which is not an AWS region. Fix: pulumi config set aws:region eu-central-2`);
+
+  const domain = reader.matching("domain", DOMAIN_PATTERN, "is not a valid lower-case DNS name");
+  const certificateArn = reader.matching(
+    "certificateArn",
+    CERTIFICATE_PATTERN,
+    "is not an ACM certificate ARN",
+  );
+  const certificateRegion = certificateArn?.match(CERTIFICATE_PATTERN)?.[1];
+  if (certificateRegion && region && certificateRegion !== region)
+    problems.push(
+      `\`graasp:certificateArn\` is in region ${certificateRegion} but the stack deploys to ${region} ` +
+        `(\`aws:region\`); a load balancer needs a certificate from its own region. ` +
+        `Fix: pulumi config set certificateArn arn:aws:acm:${region}:<account>:certificate/<id>`,
+    );
+  const containerRegistry = reader.matching(
+    "containerRegistry",
+    REGISTRY_PATTERN,
+    "is not a registry host (no scheme, no tag)",
+  );
+  const appVersion = reader.appVersion();
+  const maintenanceBypassToken = reader.token();
+  const maintenanceHeaderName = reader.headerName();
+  const secrets = reader.secrets();
+  const appSettings = reader.appSettings();
+
+  const env: Environment = environment ?? "staging";
+  const database = reader.database(env, environment !== undefined);
+  const services = reader.services(env);
+  const network = reader.network(env);
+  const transitions = reader.transitions();
+  const github = reader.github(env);
+
+  if (problems.length > 0) throw new ConfigError(stack, problems);
+  return deepFreeze({
+    stack,
+    environment: environment!,
+    deploymentState: deploymentState!,
+    region: region!,
+    domain: domain!,
+    certificateArn: certificateArn!,
+    containerRegistry: containerRegistry!,
+    appVersion: appVersion!,
+    maintenanceHeaderName,
+    maintenanceBypassToken: pulumi.secret(maintenanceBypassToken!),
+    secrets: pulumi.secret(secrets!),
+    appSettings: appSettings!,
+    database,
+    services,
+    network,
+    logRetentionDays: LOG_RETENTION_DAYS[env],
+    transitions,
+    github,
+  });
+}
+
+type Json = Record<string, unknown>;
+
+/** Collects problems while reading; every method returns `undefined` for a bad value. */
+class Reader {
+  constructor(
+    private readonly raw: RawConfig,
+    private readonly problems: string[],
+  ) {}
+
+  required(key: string): string | undefined {
+    const value = this.raw.values[key];
+    if (value === undefined || value === "") {
+      const example = EXAMPLES[key] ?? "<value>";
+      this.problems.push(`\`graasp:${key}\` is not set. Fix: pulumi config set ${key} ${example}`);
+      return undefined;
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[]): T | undefined {
+    const value = this.required(key);
+    if (value === undefined) return undefined;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.problems.push(
+      `\`graasp:${key}\` is "${value}"; expected one of ${allowed.join(", ")}. ` +
+        `Fix: pulumi config set ${key} ${allowed[0]}`,
+    );
+    return undefined;
+  }
+
+  matching(key: string, pattern: RegExp, what: string): string | undefined {
+    const value = this.required(key);
+    if (value === undefined) return undefined;
+    if (pattern.test(value)) return value;
+    this.problems.push(
+      `\`graasp:${key}\` is "${value}", which ${what}. Fix: pulumi config set ${key} ${EXAMPLES[key]}`,
+    );
+    return undefined;
+  }
+
+  appVersion(): string | undefined {
+    const value = this.required("appVersion");
+    if (value === undefined || RELEASE_TAG_PATTERN.test(value)) return value;
+    const why = FLOATING_TAGS.includes(value.toLowerCase())
+      ? "a floating tag that moves under running services"
+      : "not a release tag like v1.66.0";
+    this.problems.push(
+      `\`graasp:appVersion\` is "${value}", ${why}. Fix: pulumi config set appVersion v1.66.0`,
+    );
+    return undefined;
+  }
+
+  token(): string | undefined {
+    const key = "maintenanceBypassToken";
+    const value = this.raw.values[key];
+    const fix = `Fix: pulumi config set --secret ${key} "$(openssl rand -hex 32)"`;
+    if (value === undefined || value === "") {
+      this.problems.push(`\`graasp:${key}\` is not set. ${fix}`);
+      return undefined;
+    }
+    if (!TOKEN_PATTERN.test(value)) {
+      this.problems.push(
+        `\`graasp:${key}\` must be 16 to 128 characters of A-Z, a-z, 0-9, '_' and '-' ` +
+          `(it has ${value.length}; the load balancer matches headers case-insensitively and ` +
+          `treats '*' and '?' as wildcards). ${fix}`,
+      );
+      return undefined;
+    }
+    return value;
+  }
+
+  headerName(): string {
+    const value = this.raw.values["maintenanceHeaderName"];
+    if (value === undefined || value === "") return DEFAULT_MAINTENANCE_HEADER;
+    if (HEADER_PATTERN.test(value) && value.toLowerCase() !== "host") return value.toLowerCase();
+    this.problems.push(
+      `\`graasp:maintenanceHeaderName\` is "${value}"; a load balancer header name is 1 to 40 ` +
+        `letters, digits or '-' and not "host". Fix: pulumi config set maintenanceHeaderName ${DEFAULT_MAINTENANCE_HEADER}`,
+    );
+    return DEFAULT_MAINTENANCE_HEADER;
+  }
+
+  secrets(): Record<SecretKey, string> | undefined {
+    const setOne = (key: string) => `pulumi config set --secret --path 'secrets.${key}' <value>`;
+    const object = this.object("secrets", `set each secret: ${setOne("JWT_SECRET")} (and the other ${SECRET_KEYS.length - 1})`);
+    if (object === undefined) return undefined;
+    const result: Partial<Record<SecretKey, string>> = {};
+    for (const key of SECRET_KEYS) {
+      const value = object[key];
+      if (value === undefined) this.problems.push(`\`graasp:secrets.${key}\` is missing. Fix: ${setOne(key)}`);
+      else if (typeof value !== "string" || value === "")
+        this.problems.push(`\`graasp:secrets.${key}\` is empty or not a string. Fix: ${setOne(key)}`);
+      else result[key] = value;
+    }
+    this.rejectUnknown("secrets", object, SECRET_KEYS, (key) => `pulumi config rm --path 'secrets.${key}'`);
+    return Object.keys(result).length === SECRET_KEYS.length ? (result as Record<SecretKey, string>) : undefined;
+  }
+
+  appSettings(): Record<AppSettingKey, string> | undefined {
+    const setOne = (key: string) => `pulumi config set --path 'appSettings.${key}' <value>`;
+    const object = this.object("appSettings", setOne("GRAASPER_ID"));
+    if (object === undefined) return undefined;
+    const result = {} as Record<AppSettingKey, string>;
+    for (const key of APP_SETTING_KEYS) {
+      const value = object[key] ?? "";
+      if (typeof value !== "string")
+        this.problems.push(`\`graasp:appSettings.${key}\` must be a string. Fix: ${setOne(key)}`);
+      else if (value === "" && REQUIRED_APP_SETTINGS.includes(key))
+        this.problems.push(`\`graasp:appSettings.${key}\` is missing or empty. Fix: ${setOne(key)}`);
+      result[key] = typeof value === "string" ? value : "";
+    }
+    this.rejectUnknown("appSettings", object, APP_SETTING_KEYS, (key) => `pulumi config rm --path 'appSettings.${key}'`);
+    return result;
+  }
+
+  database(env: Environment, environmentKnown: boolean): DatabaseSettings {
+    const defaults = DATABASE_DEFAULTS[env];
+    const object = this.optionalObject("database") ?? {};
+    const fields = Object.keys(defaults) as (keyof DatabaseSettings)[];
+    this.rejectUnknown("database", object, fields, (key) => `pulumi config rm --path 'database.${key}'`);
+    const settings = { ...defaults, ...pick(object, fields) } as DatabaseSettings;
+    const fix = (key: string, value: string) => `Fix: pulumi config set --path 'database.${key}' ${value}`;
+    if (!/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(String(settings.instanceClass)))
+      this.problems.push(`\`graasp:database.instanceClass\` is "${settings.instanceClass}", not an RDS instance class. ${fix("instanceClass", defaults.instanceClass)}`);
+    if (!isInteger(settings.storageGb, 20, 65536))
+      this.problems.push(`\`graasp:database.storageGb\` is ${settings.storageGb}; gp3 storage is a whole number of GiB from 20 to 65536. ${fix("storageGb", "20")}`);
+    else if (!isInteger(settings.maxStorageGb, settings.storageGb + 1, 65536))
+      this.problems.push(`\`graasp:database.maxStorageGb\` is ${settings.maxStorageGb}; storage autoscaling needs a whole number above storageGb (${settings.storageGb}) and at most 65536. ${fix("maxStorageGb", "1000")}`);
+    const minimumBackup = MINIMUM_BACKUP_DAYS[env];
+    if (!isInteger(settings.backupRetentionDays, environmentKnown ? minimumBackup : 1, 35))
+      this.problems.push(`\`graasp:database.backupRetentionDays\` is ${settings.backupRetentionDays}; ${env} keeps backups ${minimumBackup} to 35 days. ${fix("backupRetentionDays", String(defaults.backupRetentionDays))}`);
+    if (typeof settings.multiAz !== "boolean")
+      this.problems.push(`\`graasp:database.multiAz\` must be true or false. ${fix("multiAz", "false")}`);
+    if (!isInteger(settings.engineMajorVersion, 13, 17))
+      this.problems.push(`\`graasp:database.engineMajorVersion\` is ${settings.engineMajorVersion}; use a PostgreSQL major version from 13 to 17 (the minor version is managed by RDS). ${fix("engineMajorVersion", "16")}`);
+    return settings;
+  }
+
+  services(env: Environment): Record<ServiceName, ServiceSettings> {
+    const object = this.optionalObject("services") ?? {};
+    this.rejectUnknown("services", object, SERVICE_NAMES, (key) => `pulumi config rm --path 'services.${key}'`);
+    const result = {} as Record<ServiceName, ServiceSettings>;
+    const fields = ["cpu", "memory", "desiredCount", "maxCount", "spot", "image"] as const;
+    for (const name of SERVICE_NAMES) {
+      const override = object[name] ?? {};
+      const path = `services.${name}`;
+      if (!isObject(override)) {
+        this.problems.push(`\`graasp:${path}\` must be an object. Fix: pulumi config set --path '${path}.cpu' 512`);
+        result[name] = SERVICE_CATALOG[name].sizes[env];
+        continue;
+      }
+      this.rejectUnknown(path, override, fields, (key) => `pulumi config rm --path '${path}.${key}'`);
+      const settings = { ...SERVICE_CATALOG[name].sizes[env], ...pick(override, fields) } as ServiceSettings;
+      const fix = (field: string, value: string) => `Fix: pulumi config set --path '${path}.${field}' ${value}`;
+      if (!isValidFargateSize(settings.cpu, settings.memory))
+        this.problems.push(`\`graasp:${path}\` asks for cpu ${settings.cpu} with memory ${settings.memory}, which Fargate does not offer (e.g. cpu 256: memory 512-2048; cpu 1024: 2048-8192). ${fix("memory", "<a valid size>")}`);
+      if (!isInteger(settings.maxCount, 1, 100))
+        this.problems.push(`\`graasp:${path}.maxCount\` is ${settings.maxCount}; use a whole number from 1 to 100. ${fix("maxCount", "8")}`);
+      else if (!isInteger(settings.desiredCount, 1, settings.maxCount))
+        this.problems.push(`\`graasp:${path}.desiredCount\` is ${settings.desiredCount}; use a whole number from 1 to maxCount (${settings.maxCount}); deployment states, not this key, take services to 0. ${fix("desiredCount", "1")}`);
+      if (!SPOT_PREFERENCES.includes(settings.spot))
+        this.problems.push(`\`graasp:${path}.spot\` is "${settings.spot}"; expected one of ${SPOT_PREFERENCES.join(", ")}. ${fix("spot", "none")}`);
+      if (settings.image !== undefined && !isPinnedImage(settings.image))
+        this.problems.push(`\`graasp:${path}.image\` is "${settings.image}"; an image override needs an explicit version tag or digest, never a floating tag. ${fix("image", "<repository>:<version>")}`);
+      result[name] = settings;
+    }
+    return result;
+  }
+
+  network(env: Environment): NetworkSettings {
+    const object = this.optionalObject("network") ?? {};
+    const fields = ["cidr", "natStrategy"] as const;
+    this.rejectUnknown("network", object, fields, (key) => `pulumi config rm --path 'network.${key}'`);
+    const settings = { ...NETWORK_DEFAULTS[env], ...pick(object, fields) } as NetworkSettings;
+    if (!isCidr(settings.cidr, 16, 20))
+      this.problems.push(`\`graasp:network.cidr\` is "${settings.cidr}"; use a private IPv4 block from /16 to /20 with room for 9 subnets. Fix: pulumi config set --path 'network.cidr' 172.32.0.0/16`);
+    if (!(NAT_STRATEGIES as readonly string[]).includes(settings.natStrategy))
+      this.problems.push(`\`graasp:network.natStrategy\` is "${settings.natStrategy}"; expected one of ${NAT_STRATEGIES.join(", ")}. Fix: pulumi config set --path 'network.natStrategy' single`);
+    return settings;
+  }
+
+  transitions(): TransitionSettings {
+    const object = this.optionalObject("transitions") ?? {};
+    const fields = ["assumeRoleArn", "databaseTimeoutMinutes", "migrationTimeoutMinutes"] as const;
+    this.rejectUnknown("transitions", object, fields, (key) => `pulumi config rm --path 'transitions.${key}'`);
+    const settings = { ...TRANSITION_DEFAULTS, ...pick(object, fields) } as TransitionSettings;
+    if (settings.assumeRoleArn !== undefined && !ROLE_ARN_PATTERN.test(String(settings.assumeRoleArn)))
+      this.problems.push(`\`graasp:transitions.assumeRoleArn\` is "${settings.assumeRoleArn}", not an IAM role ARN. Fix: pulumi config set --path 'transitions.assumeRoleArn' arn:aws:iam::<account>:role/<name>`);
+    for (const field of ["databaseTimeoutMinutes", "migrationTimeoutMinutes"] as const)
+      if (!isInteger(settings[field], 1, 300))
+        this.problems.push(`\`graasp:transitions.${field}\` is ${settings[field]}; use a whole number of minutes from 1 to 300. Fix: pulumi config set --path 'transitions.${field}' ${TRANSITION_DEFAULTS[field]}`);
+    return settings;
+  }
+
+  github(env: Environment): GithubSettings | undefined {
+    const object = this.optionalObject("github");
+    if (object === undefined) return undefined;
+    const fields = ["repository", "productionReviewers", "oidcProviderArn"] as const;
+    this.rejectUnknown("github", object, fields, (key) => `pulumi config rm --path 'github.${key}'`);
+    const settings = { productionReviewers: [], ...pick(object, fields) } as unknown as GithubSettings;
+    if (typeof settings.repository !== "string" || !REPOSITORY_PATTERN.test(settings.repository))
+      this.problems.push(`\`graasp:github.repository\` is ${JSON.stringify(settings.repository)}; expected "owner/name" of a GitHub repository. Fix: pulumi config set --path 'github.repository' graasp/graasp-infrastructure`);
+    const reviewers = settings.productionReviewers;
+    const validReviewers =
+      Array.isArray(reviewers) && reviewers.every((login) => typeof login === "string" && GITHUB_LOGIN_PATTERN.test(login));
+    if (!validReviewers || (env === "production" && reviewers.length === 0) || reviewers.length > 6)
+      this.problems.push(`\`graasp:github.productionReviewers\` is ${JSON.stringify(reviewers)}; production needs 1 to 6 GitHub logins who approve deployments. Fix: pulumi config set --path 'github.productionReviewers[0]' <login>`);
+    if (settings.oidcProviderArn !== undefined && !OIDC_PROVIDER_PATTERN.test(String(settings.oidcProviderArn)))
+      this.problems.push(`\`graasp:github.oidcProviderArn\` is "${settings.oidcProviderArn}", not the ARN of a token.actions.githubusercontent.com OIDC provider. Fix: pulumi config rm --path 'github.oidcProviderArn' (the stack then creates one)`);
+    return settings;
+  }
+
+  private object(key: string, fix: string): Json | undefined {
+    const value = this.raw.values[key];
+    if (value === undefined || value === "") {
+      this.problems.push(`\`graasp:${key}\` is not set. Fix: ${fix}`);
+      return undefined;
+    }
+    return this.parseObject(key, value);
+  }
+
+  private optionalObject(key: string): Json | undefined {
+    const value = this.raw.values[key];
+    return value === undefined || value === "" ? undefined : this.parseObject(key, value);
+  }
+
+  private parseObject(key: string, text: string): Json | undefined {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (isObject(parsed)) return parsed;
+    } catch {
+      // Reported below: a plain string where an object belongs.
+    }
+    this.problems.push(`\`graasp:${key}\` must be an object of keys. Fix: set its keys with pulumi config set --path '${key}.<KEY>' <value>`);
+    return undefined;
+  }
+
+  private rejectUnknown(key: string, object: Json, known: readonly string[], removal: (unknownKey: string) => string): void {
+    for (const unknownKey of Object.keys(object).filter((k) => !known.includes(k)))
+      this.problems.push(`\`graasp:${key}.${unknownKey}\` is not a known key (a typo?); known keys: ${known.join(", ")}. Fix: ${removal(unknownKey)}`);
+  }
+}
+
+function pick(object: Json, fields: readonly string[]): Json {
+  return Object.fromEntries(Object.entries(object).filter(([key]) => fields.includes(key)));
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isInteger(value: unknown, min: number, max: number): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
+}
+
+function isPinnedImage(image: string): boolean {
+  const tag = image.match(/:([^/:@]+)$/)?.[1];
+  return IMAGE_PATTERN.test(image) && !(tag !== undefined && FLOATING_TAGS.includes(tag.toLowerCase()));
+}
+
+function isCidr(value: unknown, minPrefix: number, maxPrefix: number): boolean {
+  const match = typeof value === "string" && value.match(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/);
+  if (!match) return false;
+  const [a, b, c, d, prefix] = match.slice(1).map(Number);
+  if ([a, b, c, d].some((octet) => octet > 255) || prefix < minPrefix || prefix > maxPrefix) return false;
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !pulumi.Output.isInstance(value)) {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
+}

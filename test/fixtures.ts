@@ -1,0 +1,67 @@
+/** Complete, valid configuration for each stack, as raw values and as the engine map. */
+import { APP_SETTING_KEYS, SECRET_KEYS } from "../components/catalog";
+import { DeploymentState } from "../components/deploymentStates";
+import { GraaspConfig, RawConfig, parseConfig } from "../config";
+
+export const STACKS = ["staging", "production"] as const;
+export type StackName = (typeof STACKS)[number];
+
+export const BYPASS_TOKEN = "bypass-token-0123456789abcdef";
+export const DOMAINS: Record<StackName, string> = { staging: "stage.graasp.org", production: "graasp.org" };
+export const REGISTRY = "123456789012.dkr.ecr.eu-central-2.amazonaws.com";
+export const CERTIFICATE_ARN =
+  "arn:aws:acm:eu-central-2:123456789012:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d";
+
+/** A distinctive value per secret key, so a test can search for it anywhere. */
+export function secretValue(key: string): string {
+  return `s3cr3t-${key.toLowerCase().replace(/_/g, "-")}-value`;
+}
+
+export const SECRETS: Record<string, string> = Object.fromEntries(
+  SECRET_KEYS.map((key) => [key, secretValue(key)]),
+);
+export const APP_SETTINGS: Record<string, string> = Object.fromEntries(
+  APP_SETTING_KEYS.map((key) => [key, `setting-${key.toLowerCase()}`]),
+);
+
+export function rawValues(stack: StackName, state: DeploymentState): Record<string, string | undefined> {
+  return {
+    environment: stack,
+    deploymentState: state,
+    domain: DOMAINS[stack],
+    certificateArn: CERTIFICATE_ARN,
+    containerRegistry: REGISTRY,
+    appVersion: "v1.66.0",
+    maintenanceBypassToken: BYPASS_TOKEN,
+    secrets: JSON.stringify(SECRETS),
+    appSettings: JSON.stringify(APP_SETTINGS),
+    "aws:region": "eu-central-2",
+  };
+}
+
+export const SECRET_CONFIG_KEYS = new Set(["graasp:maintenanceBypassToken", "graasp:secrets"]);
+
+export function rawConfig(
+  stack: StackName,
+  state: DeploymentState,
+  overrides: Record<string, string | undefined> = {},
+): RawConfig {
+  return { values: { ...rawValues(stack, state), ...overrides }, secretKeys: SECRET_CONFIG_KEYS };
+}
+
+export function configFor(
+  stack: StackName,
+  state: DeploymentState,
+  overrides: Record<string, string | undefined> = {},
+): GraaspConfig {
+  return parseConfig(rawConfig(stack, state, overrides), stack);
+}
+
+/** The same configuration as the engine passes it to a program (`pulumi.runtime.setAllConfig`). */
+export function engineConfig(stack: StackName, state: DeploymentState): Record<string, string> {
+  const entries = Object.entries(rawValues(stack, state)).map(([key, value]) => [
+    key.includes(":") ? key : `graasp:${key}`,
+    value as string,
+  ]);
+  return Object.fromEntries(entries);
+}

@@ -1,0 +1,183 @@
+/**
+ * The one place that installs Pulumi mocks (project `graasp`). It records every registration
+ * with its inputs and the options the engine would see (parent, dependencies, protect,
+ * ignoreChanges, retainOnDelete), answers every invoke the program makes, and returns
+ * realistic computed outputs per type.
+ *
+ * What mocks cannot prove: that AWS accepts these inputs, and which changes the provider turns
+ * into replacements. `pulumi preview` against a real account covers those.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
+
+export const ACCOUNT_ID = "123456789012";
+export const MOCK_REGION = "eu-central-2";
+
+export interface Registration {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  readonly parentUrn: string;
+  readonly custom: boolean;
+  readonly inputs: Record<string, any>;
+  readonly dependencies: readonly string[];
+  readonly protect: boolean;
+  readonly retainOnDelete: boolean;
+  readonly ignoreChanges: readonly string[];
+  readonly deleteBeforeReplace: boolean;
+}
+
+let registrations: Registration[] = [];
+
+function urnOf(parentUrn: string, type: string, name: string): string {
+  const qualifiedType = parentUrn ? `${parentUrn.split("::")[2].split("$").pop()}$${type}` : type;
+  return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualifiedType}::${name}`;
+}
+
+function arn(service: string, resource: string, region = MOCK_REGION): string {
+  return `arn:aws:${service}:${region}:${ACCOUNT_ID}:${resource}`;
+}
+
+/** Computed outputs AWS would return, keyed by type token. */
+function outputsFor(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+  switch (type) {
+    case "awsx:ec2:Vpc":
+      return {
+        vpcId: "vpc-0123456789abcdef0",
+        publicSubnetIds: ["subnet-public-a", "subnet-public-b", "subnet-public-c"],
+        privateSubnetIds: inputs.natGateways?.strategy === "None" ? [] : ["subnet-private-a", "subnet-private-b", "subnet-private-c"],
+        isolatedSubnetIds: ["subnet-isolated-a", "subnet-isolated-b", "subnet-isolated-c"],
+      };
+    case "aws:ec2/securityGroup:SecurityGroup":
+      return { id: `sg-${name}`, arn: arn("ec2", `security-group/sg-${name}`) };
+    case "aws:lb/loadBalancer:LoadBalancer":
+      return {
+        arn: arn("elasticloadbalancing", `loadbalancer/app/${name}/50dc6c495c0c9188`),
+        arnSuffix: `app/${name}/50dc6c495c0c9188`,
+        dnsName: `${name}-1234567890.${MOCK_REGION}.elb.amazonaws.com`,
+        zoneId: "Z3F0SRJ5LGBH90",
+      };
+    case "aws:lb/listener:Listener":
+      return { arn: arn("elasticloadbalancing", `listener/app/alb/50dc6c495c0c9188/${name}`) };
+    case "aws:lb/targetGroup:TargetGroup":
+      return {
+        arn: arn("elasticloadbalancing", `targetgroup/${name}/73e2d6bc24d8a067`),
+        arnSuffix: `targetgroup/${name}/73e2d6bc24d8a067`,
+      };
+    case "aws:rds/instance:Instance": {
+      const identifier = inputs.identifier ?? name;
+      return {
+        identifier,
+        address: `${identifier}.c9akciq32.${MOCK_REGION}.rds.amazonaws.com`,
+        endpoint: `${identifier}.c9akciq32.${MOCK_REGION}.rds.amazonaws.com:5432`,
+        port: 5432,
+        arn: arn("rds", `db:${identifier}`),
+      };
+    }
+    case "aws:ecs/cluster:Cluster":
+      return { arn: arn("ecs", `cluster/${inputs.name ?? name}`), name: inputs.name ?? name };
+    case "aws:ecs/taskDefinition:TaskDefinition":
+      return { arn: arn("ecs", `task-definition/${inputs.family}:1`), revision: 1 };
+    case "aws:ecs/service:Service":
+      return { name: inputs.name ?? name };
+    case "aws:iam/role:Role":
+      return { arn: `arn:aws:iam::${ACCOUNT_ID}:role/${inputs.name ?? name}`, name: inputs.name ?? name };
+    case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+      return { arn: `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com` };
+    case "aws:secretsmanager/secret:Secret":
+      return { arn: arn("secretsmanager", `secret:${inputs.name ?? name}-AbCdEf`) };
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return { arn: arn("logs", `log-group:${inputs.name ?? name}`), name: inputs.name ?? name };
+    case "aws:servicediscovery/httpNamespace:HttpNamespace":
+      return { arn: arn("servicediscovery", `namespace/ns-${name}`), httpName: inputs.name ?? name };
+    case "aws:rds/subnetGroup:SubnetGroup":
+    case "aws:rds/parameterGroup:ParameterGroup":
+      return { name: inputs.name ?? `${name}-abc1234` };
+    case "random:index/randomPassword:RandomPassword":
+      return { result: `generated-password-${name}` };
+    case "random:index/randomId:RandomId":
+      return { hex: "a1b2c3d4" };
+    case "aws:appautoscaling/target:Target":
+      return { arn: arn("application-autoscaling", `scalable-target/${name}`) };
+    default:
+      return { arn: arn("mock", name) };
+  }
+}
+
+const mocks: pulumi.runtime.Mocks = {
+  newResource(args: pulumi.runtime.MockResourceArgs) {
+    const outputs = outputsFor(args.type, args.name, args.inputs);
+    const id = outputs.id ?? (args.type === "aws:rds/instance:Instance" ? outputs.identifier : `${args.name}-id`);
+    return { id, state: { ...args.inputs, ...outputs } };
+  },
+  call(args: pulumi.runtime.MockCallArgs) {
+    switch (args.token) {
+      case "aws:index/getCallerIdentity:getCallerIdentity":
+        return { accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/ci`, userId: "AIDAEXAMPLE", id: ACCOUNT_ID };
+      case "aws:index/getRegion:getRegion":
+        return { region: MOCK_REGION, name: MOCK_REGION, id: MOCK_REGION };
+      case "aws:index/getPartition:getPartition":
+        return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+      case "github:index/getUser:getUser":
+        return { id: String(1000 + [...String(args.inputs.username)].length), login: args.inputs.username, nodeId: "U_mock" };
+      default:
+        throw new Error(`test/mocks.ts has no answer for invoke ${args.token}`);
+    }
+  },
+};
+
+/**
+ * Installs the mocks for a stack (again). Wraps the mock monitor so the options of every
+ * registration are recorded, since `MockResourceArgs` does not carry them.
+ */
+export function useStack(stack: string, preview = false): void {
+  pulumi.runtime.setMocks(mocks, "graasp", stack, preview);
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request: any, callback: any) => {
+    const parentUrn: string = request.getParent();
+    registrations.push({
+      type: request.getType(),
+      name: request.getName(),
+      urn: urnOf(parentUrn, request.getType(), request.getName()),
+      parentUrn,
+      custom: request.getCustom(),
+      inputs: deserializeProperties(request.getObject()),
+      dependencies: request.getDependenciesList(),
+      protect: request.getProtect() === true,
+      retainOnDelete: request.getRetainondelete() === true,
+      ignoreChanges: request.getIgnorechangesList(),
+      deleteBeforeReplace: request.getDeletebeforereplace(),
+    });
+    return register(request, callback);
+  };
+}
+
+export function resetRegistrations(): void {
+  registrations = [];
+}
+
+/** Waits until every registration in flight has reached the mock monitor. */
+export async function settle(): Promise<readonly Registration[]> {
+  const settings = require("@pulumi/pulumi/runtime/settings");
+  await settings.waitForRPCs();
+  return registrations;
+}
+
+export function registered(): readonly Registration[] {
+  return registrations;
+}
+
+export function ofType(all: readonly Registration[], type: string): Registration[] {
+  return all.filter((registration) => registration.type === type);
+}
+
+export function named(all: readonly Registration[], type: string, name: string): Registration {
+  const found = all.filter((registration) => registration.type === type && registration.name === name);
+  if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
+  return found[0];
+}
+
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply(resolve));
+}
