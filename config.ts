@@ -18,7 +18,11 @@ import {
   ServiceName,
   ServiceSize,
 } from "./components/catalog";
-import { DEPLOYMENT_STATES, DeploymentState, isDeploymentState } from "./components/deploymentStates";
+import {
+  DEPLOYMENT_STATES,
+  DeploymentState,
+  isDeploymentState,
+} from "./components/deploymentStates";
 import { isValidFargateSize } from "./components/fargate";
 
 export const NAT_STRATEGIES = ["none", "single", "perAz"] as const;
@@ -151,7 +155,8 @@ const TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 const HEADER_PATTERN = /^[A-Za-z0-9-]{1,40}$/;
 const IMAGE_PATTERN = /^[a-z0-9]([a-z0-9./:_-]*)(:[A-Za-z0-9_.-]+|@sha256:[0-9a-f]{64})$/;
 const ROLE_ARN_PATTERN = /^arn:aws:iam::\d{12}:role\/[\w+=,.@\/-]{1,64}$/;
-const OIDC_PROVIDER_PATTERN = /^arn:aws:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/;
+const OIDC_PROVIDER_PATTERN =
+  /^arn:aws:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/;
 const REPOSITORY_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 const GITHUB_LOGIN_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 const FLOATING_TAGS = ["latest", "main", "master", "nightly", "stable", "edge", "dev"];
@@ -219,7 +224,9 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
   if (region === undefined || region === "")
     problems.push("`aws:region` is not set. Fix: pulumi config set aws:region eu-central-2");
   else if (!REGION_PATTERN.test(region))
-    problems.push(`\`aws:region\` is "${region}", which is not an AWS region. Fix: pulumi config set aws:region eu-central-2`);
+    problems.push(
+      `\`aws:region\` is "${region}", which is not an AWS region. Fix: pulumi config set aws:region eu-central-2`,
+    );
 
   const domain = reader.matching("domain", DOMAIN_PATTERN, "is not a valid lower-case DNS name");
   const certificateArn = reader.matching(
@@ -359,18 +366,31 @@ class Reader {
 
   secrets(): Record<SecretKey, string> | undefined {
     const setOne = (key: string) => `pulumi config set --secret --path 'secrets.${key}' <value>`;
-    const object = this.object("secrets", `set each secret: ${setOne("JWT_SECRET")} (and the other ${SECRET_KEYS.length - 1})`);
+    const object = this.object(
+      "secrets",
+      `set each secret: ${setOne("JWT_SECRET")} (and the other ${SECRET_KEYS.length - 1})`,
+    );
     if (object === undefined) return undefined;
     const result: Partial<Record<SecretKey, string>> = {};
     for (const key of SECRET_KEYS) {
       const value = object[key];
-      if (value === undefined) this.problems.push(`\`graasp:secrets.${key}\` is missing. Fix: ${setOne(key)}`);
+      if (value === undefined)
+        this.problems.push(`\`graasp:secrets.${key}\` is missing. Fix: ${setOne(key)}`);
       else if (typeof value !== "string" || value === "")
-        this.problems.push(`\`graasp:secrets.${key}\` is empty or not a string. Fix: ${setOne(key)}`);
+        this.problems.push(
+          `\`graasp:secrets.${key}\` is empty or not a string. Fix: ${setOne(key)}`,
+        );
       else result[key] = value;
     }
-    this.rejectUnknown("secrets", object, SECRET_KEYS, (key) => `pulumi config rm --path 'secrets.${key}'`);
-    return Object.keys(result).length === SECRET_KEYS.length ? (result as Record<SecretKey, string>) : undefined;
+    this.rejectUnknown(
+      "secrets",
+      object,
+      SECRET_KEYS,
+      (key) => `pulumi config rm --path 'secrets.${key}'`,
+    );
+    return Object.keys(result).length === SECRET_KEYS.length
+      ? (result as Record<SecretKey, string>)
+      : undefined;
   }
 
   appSettings(): Record<AppSettingKey, string> | undefined {
@@ -383,10 +403,17 @@ class Reader {
       if (typeof value !== "string")
         this.problems.push(`\`graasp:appSettings.${key}\` must be a string. Fix: ${setOne(key)}`);
       else if (value === "" && REQUIRED_APP_SETTINGS.includes(key))
-        this.problems.push(`\`graasp:appSettings.${key}\` is missing or empty. Fix: ${setOne(key)}`);
+        this.problems.push(
+          `\`graasp:appSettings.${key}\` is missing or empty. Fix: ${setOne(key)}`,
+        );
       result[key] = typeof value === "string" ? value : "";
     }
-    this.rejectUnknown("appSettings", object, APP_SETTING_KEYS, (key) => `pulumi config rm --path 'appSettings.${key}'`);
+    this.rejectUnknown(
+      "appSettings",
+      object,
+      APP_SETTING_KEYS,
+      (key) => `pulumi config rm --path 'appSettings.${key}'`,
+    );
     return result;
   }
 
@@ -394,51 +421,95 @@ class Reader {
     const defaults = DATABASE_DEFAULTS[env];
     const object = this.optionalObject("database") ?? {};
     const fields = Object.keys(defaults) as (keyof DatabaseSettings)[];
-    this.rejectUnknown("database", object, fields, (key) => `pulumi config rm --path 'database.${key}'`);
+    this.rejectUnknown(
+      "database",
+      object,
+      fields,
+      (key) => `pulumi config rm --path 'database.${key}'`,
+    );
     const settings = { ...defaults, ...pick(object, fields) } as DatabaseSettings;
-    const fix = (key: string, value: string) => `Fix: pulumi config set --path 'database.${key}' ${value}`;
+    const fix = (key: string, value: string) =>
+      `Fix: pulumi config set --path 'database.${key}' ${value}`;
     if (!/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(String(settings.instanceClass)))
-      this.problems.push(`\`graasp:database.instanceClass\` is "${settings.instanceClass}", not an RDS instance class. ${fix("instanceClass", defaults.instanceClass)}`);
+      this.problems.push(
+        `\`graasp:database.instanceClass\` is "${settings.instanceClass}", not an RDS instance class. ${fix("instanceClass", defaults.instanceClass)}`,
+      );
     if (!isInteger(settings.storageGb, 20, 65536))
-      this.problems.push(`\`graasp:database.storageGb\` is ${settings.storageGb}; gp3 storage is a whole number of GiB from 20 to 65536. ${fix("storageGb", "20")}`);
+      this.problems.push(
+        `\`graasp:database.storageGb\` is ${settings.storageGb}; gp3 storage is a whole number of GiB from 20 to 65536. ${fix("storageGb", "20")}`,
+      );
     else if (!isInteger(settings.maxStorageGb, settings.storageGb + 1, 65536))
-      this.problems.push(`\`graasp:database.maxStorageGb\` is ${settings.maxStorageGb}; storage autoscaling needs a whole number above storageGb (${settings.storageGb}) and at most 65536. ${fix("maxStorageGb", "1000")}`);
+      this.problems.push(
+        `\`graasp:database.maxStorageGb\` is ${settings.maxStorageGb}; storage autoscaling needs a whole number above storageGb (${settings.storageGb}) and at most 65536. ${fix("maxStorageGb", "1000")}`,
+      );
     const minimumBackup = MINIMUM_BACKUP_DAYS[env];
     if (!isInteger(settings.backupRetentionDays, environmentKnown ? minimumBackup : 1, 35))
-      this.problems.push(`\`graasp:database.backupRetentionDays\` is ${settings.backupRetentionDays}; ${env} keeps backups ${minimumBackup} to 35 days. ${fix("backupRetentionDays", String(defaults.backupRetentionDays))}`);
+      this.problems.push(
+        `\`graasp:database.backupRetentionDays\` is ${settings.backupRetentionDays}; ${env} keeps backups ${minimumBackup} to 35 days. ${fix("backupRetentionDays", String(defaults.backupRetentionDays))}`,
+      );
     if (typeof settings.multiAz !== "boolean")
-      this.problems.push(`\`graasp:database.multiAz\` must be true or false. ${fix("multiAz", "false")}`);
+      this.problems.push(
+        `\`graasp:database.multiAz\` must be true or false. ${fix("multiAz", "false")}`,
+      );
     if (!isInteger(settings.engineMajorVersion, 13, 17))
-      this.problems.push(`\`graasp:database.engineMajorVersion\` is ${settings.engineMajorVersion}; use a PostgreSQL major version from 13 to 17 (the minor version is managed by RDS). ${fix("engineMajorVersion", "16")}`);
+      this.problems.push(
+        `\`graasp:database.engineMajorVersion\` is ${settings.engineMajorVersion}; use a PostgreSQL major version from 13 to 17 (the minor version is managed by RDS). ${fix("engineMajorVersion", "16")}`,
+      );
     return settings;
   }
 
   services(env: Environment): Record<ServiceName, ServiceSettings> {
     const object = this.optionalObject("services") ?? {};
-    this.rejectUnknown("services", object, SERVICE_NAMES, (key) => `pulumi config rm --path 'services.${key}'`);
+    this.rejectUnknown(
+      "services",
+      object,
+      SERVICE_NAMES,
+      (key) => `pulumi config rm --path 'services.${key}'`,
+    );
     const result = {} as Record<ServiceName, ServiceSettings>;
     const fields = ["cpu", "memory", "desiredCount", "maxCount", "spot", "image"] as const;
     for (const name of SERVICE_NAMES) {
       const override = object[name] ?? {};
       const path = `services.${name}`;
       if (!isObject(override)) {
-        this.problems.push(`\`graasp:${path}\` must be an object. Fix: pulumi config set --path '${path}.cpu' 512`);
+        this.problems.push(
+          `\`graasp:${path}\` must be an object. Fix: pulumi config set --path '${path}.cpu' 512`,
+        );
         result[name] = SERVICE_CATALOG[name].sizes[env];
         continue;
       }
-      this.rejectUnknown(path, override, fields, (key) => `pulumi config rm --path '${path}.${key}'`);
-      const settings = { ...SERVICE_CATALOG[name].sizes[env], ...pick(override, fields) } as ServiceSettings;
-      const fix = (field: string, value: string) => `Fix: pulumi config set --path '${path}.${field}' ${value}`;
+      this.rejectUnknown(
+        path,
+        override,
+        fields,
+        (key) => `pulumi config rm --path '${path}.${key}'`,
+      );
+      const settings = {
+        ...SERVICE_CATALOG[name].sizes[env],
+        ...pick(override, fields),
+      } as ServiceSettings;
+      const fix = (field: string, value: string) =>
+        `Fix: pulumi config set --path '${path}.${field}' ${value}`;
       if (!isValidFargateSize(settings.cpu, settings.memory))
-        this.problems.push(`\`graasp:${path}\` asks for cpu ${settings.cpu} with memory ${settings.memory}, which Fargate does not offer (e.g. cpu 256: memory 512-2048; cpu 1024: 2048-8192). ${fix("memory", "<a valid size>")}`);
+        this.problems.push(
+          `\`graasp:${path}\` asks for cpu ${settings.cpu} with memory ${settings.memory}, which Fargate does not offer (e.g. cpu 256: memory 512-2048; cpu 1024: 2048-8192). ${fix("memory", "<a valid size>")}`,
+        );
       if (!isInteger(settings.maxCount, 1, 100))
-        this.problems.push(`\`graasp:${path}.maxCount\` is ${settings.maxCount}; use a whole number from 1 to 100. ${fix("maxCount", "8")}`);
+        this.problems.push(
+          `\`graasp:${path}.maxCount\` is ${settings.maxCount}; use a whole number from 1 to 100. ${fix("maxCount", "8")}`,
+        );
       else if (!isInteger(settings.desiredCount, 1, settings.maxCount))
-        this.problems.push(`\`graasp:${path}.desiredCount\` is ${settings.desiredCount}; use a whole number from 1 to maxCount (${settings.maxCount}); deployment states, not this key, take services to 0. ${fix("desiredCount", "1")}`);
+        this.problems.push(
+          `\`graasp:${path}.desiredCount\` is ${settings.desiredCount}; use a whole number from 1 to maxCount (${settings.maxCount}); deployment states, not this key, take services to 0. ${fix("desiredCount", "1")}`,
+        );
       if (!SPOT_PREFERENCES.includes(settings.spot))
-        this.problems.push(`\`graasp:${path}.spot\` is "${settings.spot}"; expected one of ${SPOT_PREFERENCES.join(", ")}. ${fix("spot", "none")}`);
+        this.problems.push(
+          `\`graasp:${path}.spot\` is "${settings.spot}"; expected one of ${SPOT_PREFERENCES.join(", ")}. ${fix("spot", "none")}`,
+        );
       if (settings.image !== undefined && !isPinnedImage(settings.image))
-        this.problems.push(`\`graasp:${path}.image\` is "${settings.image}"; an image override needs an explicit version tag or digest, never a floating tag. ${fix("image", "<repository>:<version>")}`);
+        this.problems.push(
+          `\`graasp:${path}.image\` is "${settings.image}"; an image override needs an explicit version tag or digest, never a floating tag. ${fix("image", "<repository>:<version>")}`,
+        );
       result[name] = settings;
     }
     return result;
@@ -447,25 +518,46 @@ class Reader {
   network(env: Environment): NetworkSettings {
     const object = this.optionalObject("network") ?? {};
     const fields = ["cidr", "natStrategy"] as const;
-    this.rejectUnknown("network", object, fields, (key) => `pulumi config rm --path 'network.${key}'`);
+    this.rejectUnknown(
+      "network",
+      object,
+      fields,
+      (key) => `pulumi config rm --path 'network.${key}'`,
+    );
     const settings = { ...NETWORK_DEFAULTS[env], ...pick(object, fields) } as NetworkSettings;
     if (!isCidr(settings.cidr, 16, 20))
-      this.problems.push(`\`graasp:network.cidr\` is "${settings.cidr}"; use a private IPv4 block from /16 to /20 with room for 9 subnets. Fix: pulumi config set --path 'network.cidr' 172.32.0.0/16`);
+      this.problems.push(
+        `\`graasp:network.cidr\` is "${settings.cidr}"; use an IPv4 network address with a prefix from /16 to /20 (room for 9 subnets). Fix: pulumi config set --path 'network.cidr' 172.32.0.0/16`,
+      );
     if (!(NAT_STRATEGIES as readonly string[]).includes(settings.natStrategy))
-      this.problems.push(`\`graasp:network.natStrategy\` is "${settings.natStrategy}"; expected one of ${NAT_STRATEGIES.join(", ")}. Fix: pulumi config set --path 'network.natStrategy' single`);
+      this.problems.push(
+        `\`graasp:network.natStrategy\` is "${settings.natStrategy}"; expected one of ${NAT_STRATEGIES.join(", ")}. Fix: pulumi config set --path 'network.natStrategy' single`,
+      );
     return settings;
   }
 
   transitions(): TransitionSettings {
     const object = this.optionalObject("transitions") ?? {};
     const fields = ["assumeRoleArn", "databaseTimeoutMinutes", "migrationTimeoutMinutes"] as const;
-    this.rejectUnknown("transitions", object, fields, (key) => `pulumi config rm --path 'transitions.${key}'`);
+    this.rejectUnknown(
+      "transitions",
+      object,
+      fields,
+      (key) => `pulumi config rm --path 'transitions.${key}'`,
+    );
     const settings = { ...TRANSITION_DEFAULTS, ...pick(object, fields) } as TransitionSettings;
-    if (settings.assumeRoleArn !== undefined && !ROLE_ARN_PATTERN.test(String(settings.assumeRoleArn)))
-      this.problems.push(`\`graasp:transitions.assumeRoleArn\` is "${settings.assumeRoleArn}", not an IAM role ARN. Fix: pulumi config set --path 'transitions.assumeRoleArn' arn:aws:iam::<account>:role/<name>`);
+    if (
+      settings.assumeRoleArn !== undefined &&
+      !ROLE_ARN_PATTERN.test(String(settings.assumeRoleArn))
+    )
+      this.problems.push(
+        `\`graasp:transitions.assumeRoleArn\` is "${settings.assumeRoleArn}", not an IAM role ARN. Fix: pulumi config set --path 'transitions.assumeRoleArn' arn:aws:iam::<account>:role/<name>`,
+      );
     for (const field of ["databaseTimeoutMinutes", "migrationTimeoutMinutes"] as const)
       if (!isInteger(settings[field], 1, 300))
-        this.problems.push(`\`graasp:transitions.${field}\` is ${settings[field]}; use a whole number of minutes from 1 to 300. Fix: pulumi config set --path 'transitions.${field}' ${TRANSITION_DEFAULTS[field]}`);
+        this.problems.push(
+          `\`graasp:transitions.${field}\` is ${settings[field]}; use a whole number of minutes from 1 to 300. Fix: pulumi config set --path 'transitions.${field}' ${TRANSITION_DEFAULTS[field]}`,
+        );
     return settings;
   }
 
@@ -473,17 +565,35 @@ class Reader {
     const object = this.optionalObject("github");
     if (object === undefined) return undefined;
     const fields = ["repository", "productionReviewers", "oidcProviderArn"] as const;
-    this.rejectUnknown("github", object, fields, (key) => `pulumi config rm --path 'github.${key}'`);
-    const settings = { productionReviewers: [], ...pick(object, fields) } as unknown as GithubSettings;
+    this.rejectUnknown(
+      "github",
+      object,
+      fields,
+      (key) => `pulumi config rm --path 'github.${key}'`,
+    );
+    const settings = {
+      productionReviewers: [],
+      ...pick(object, fields),
+    } as unknown as GithubSettings;
     if (typeof settings.repository !== "string" || !REPOSITORY_PATTERN.test(settings.repository))
-      this.problems.push(`\`graasp:github.repository\` is ${JSON.stringify(settings.repository)}; expected "owner/name" of a GitHub repository. Fix: pulumi config set --path 'github.repository' graasp/graasp-infrastructure`);
+      this.problems.push(
+        `\`graasp:github.repository\` is ${JSON.stringify(settings.repository)}; expected "owner/name" of a GitHub repository. Fix: pulumi config set --path 'github.repository' graasp/graasp-infrastructure`,
+      );
     const reviewers = settings.productionReviewers;
     const validReviewers =
-      Array.isArray(reviewers) && reviewers.every((login) => typeof login === "string" && GITHUB_LOGIN_PATTERN.test(login));
+      Array.isArray(reviewers) &&
+      reviewers.every((login) => typeof login === "string" && GITHUB_LOGIN_PATTERN.test(login));
     if (!validReviewers || (env === "production" && reviewers.length === 0) || reviewers.length > 6)
-      this.problems.push(`\`graasp:github.productionReviewers\` is ${JSON.stringify(reviewers)}; production needs 1 to 6 GitHub logins who approve deployments. Fix: pulumi config set --path 'github.productionReviewers[0]' <login>`);
-    if (settings.oidcProviderArn !== undefined && !OIDC_PROVIDER_PATTERN.test(String(settings.oidcProviderArn)))
-      this.problems.push(`\`graasp:github.oidcProviderArn\` is "${settings.oidcProviderArn}", not the ARN of a token.actions.githubusercontent.com OIDC provider. Fix: pulumi config rm --path 'github.oidcProviderArn' (the stack then creates one)`);
+      this.problems.push(
+        `\`graasp:github.productionReviewers\` is ${JSON.stringify(reviewers)}; production needs 1 to 6 GitHub logins who approve deployments. Fix: pulumi config set --path 'github.productionReviewers[0]' <login>`,
+      );
+    if (
+      settings.oidcProviderArn !== undefined &&
+      !OIDC_PROVIDER_PATTERN.test(String(settings.oidcProviderArn))
+    )
+      this.problems.push(
+        `\`graasp:github.oidcProviderArn\` is "${settings.oidcProviderArn}", not the ARN of a token.actions.githubusercontent.com OIDC provider. Fix: pulumi config rm --path 'github.oidcProviderArn' (the stack then creates one)`,
+      );
     return settings;
   }
 
@@ -508,13 +618,22 @@ class Reader {
     } catch {
       // Reported below: a plain string where an object belongs.
     }
-    this.problems.push(`\`graasp:${key}\` must be an object of keys. Fix: set its keys with pulumi config set --path '${key}.<KEY>' <value>`);
+    this.problems.push(
+      `\`graasp:${key}\` must be an object of keys. Fix: set its keys with pulumi config set --path '${key}.<KEY>' <value>`,
+    );
     return undefined;
   }
 
-  private rejectUnknown(key: string, object: Json, known: readonly string[], removal: (unknownKey: string) => string): void {
+  private rejectUnknown(
+    key: string,
+    object: Json,
+    known: readonly string[],
+    removal: (unknownKey: string) => string,
+  ): void {
     for (const unknownKey of Object.keys(object).filter((k) => !known.includes(k)))
-      this.problems.push(`\`graasp:${key}.${unknownKey}\` is not a known key (a typo?); known keys: ${known.join(", ")}. Fix: ${removal(unknownKey)}`);
+      this.problems.push(
+        `\`graasp:${key}.${unknownKey}\` is not a known key (a typo?); known keys: ${known.join(", ")}. Fix: ${removal(unknownKey)}`,
+      );
   }
 }
 
@@ -532,15 +651,22 @@ function isInteger(value: unknown, min: number, max: number): value is number {
 
 function isPinnedImage(image: string): boolean {
   const tag = image.match(/:([^/:@]+)$/)?.[1];
-  return IMAGE_PATTERN.test(image) && !(tag !== undefined && FLOATING_TAGS.includes(tag.toLowerCase()));
+  return (
+    IMAGE_PATTERN.test(image) && !(tag !== undefined && FLOATING_TAGS.includes(tag.toLowerCase()))
+  );
 }
 
 function isCidr(value: unknown, minPrefix: number, maxPrefix: number): boolean {
-  const match = typeof value === "string" && value.match(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/);
+  const match =
+    typeof value === "string" &&
+    value.match(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/);
   if (!match) return false;
   const [a, b, c, d, prefix] = match.slice(1).map(Number);
-  if ([a, b, c, d].some((octet) => octet > 255) || prefix < minPrefix || prefix > maxPrefix) return false;
-  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+  if ([a, b, c, d].some((octet) => octet > 255) || prefix < minPrefix || prefix > maxPrefix)
+    return false;
+  const address = ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+  const hostBits = 2 ** (32 - prefix) - 1;
+  return (address & hostBits) === 0;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -117,7 +117,11 @@ export interface PublicRoute {
 }
 
 export type ServiceRouting =
-  | { readonly kind: "public"; readonly healthCheckPath: string; readonly routes: readonly PublicRoute[] }
+  | {
+      readonly kind: "public";
+      readonly healthCheckPath: string;
+      readonly routes: readonly PublicRoute[];
+    }
   | { readonly kind: "internal"; readonly alias: string; readonly clients: readonly TaskName[] }
   | { readonly kind: "none" };
 
@@ -600,13 +604,55 @@ export interface RedirectEntry {
 
 /** Former sub-sites that now live under the apex, and the short-link host. */
 export const REDIRECTS: readonly RedirectEntry[] = [
-  { host: "go", priority: 50, targetHost: "api", targetPath: "/items/short-links/#{path}", statusCode: "HTTP_302" },
-  { host: "account", priority: 51, targetHost: "", targetPath: "/account/#{path}", statusCode: "HTTP_301" },
-  { host: "auth", priority: 52, targetHost: "", targetPath: "/auth/#{path}", statusCode: "HTTP_301" },
-  { host: "player", priority: 53, targetHost: "", targetPath: "/player/#{path}", statusCode: "HTTP_301" },
-  { host: "builder", priority: 54, targetHost: "", targetPath: "/builder/#{path}", statusCode: "HTTP_301" },
-  { host: "analytics", priority: 55, targetHost: "", targetPath: "/analytics/#{path}", statusCode: "HTTP_301" },
-  { host: "association", priority: 56, targetHost: "", targetPath: "/about-us", statusCode: "HTTP_301" },
+  {
+    host: "go",
+    priority: 50,
+    targetHost: "api",
+    targetPath: "/items/short-links/#{path}",
+    statusCode: "HTTP_302",
+  },
+  {
+    host: "account",
+    priority: 51,
+    targetHost: "",
+    targetPath: "/account/#{path}",
+    statusCode: "HTTP_301",
+  },
+  {
+    host: "auth",
+    priority: 52,
+    targetHost: "",
+    targetPath: "/auth/#{path}",
+    statusCode: "HTTP_301",
+  },
+  {
+    host: "player",
+    priority: 53,
+    targetHost: "",
+    targetPath: "/player/#{path}",
+    statusCode: "HTTP_301",
+  },
+  {
+    host: "builder",
+    priority: 54,
+    targetHost: "",
+    targetPath: "/builder/#{path}",
+    statusCode: "HTTP_301",
+  },
+  {
+    host: "analytics",
+    priority: 55,
+    targetHost: "",
+    targetPath: "/analytics/#{path}",
+    statusCode: "HTTP_301",
+  },
+  {
+    host: "association",
+    priority: 56,
+    targetHost: "",
+    targetPath: "/about-us",
+    statusCode: "HTTP_301",
+  },
 ];
 
 /** `host` label relative to the domain (`""` = apex) → fully qualified host name. */
@@ -627,6 +673,19 @@ export function databaseClients(): TaskName[] {
 export function looksLikeSecretName(name: string): boolean {
   if (/_DOMAIN$/.test(name)) return false;
   const words = name.toUpperCase().split("_");
-  const secretWords = ["SECRET", "PASSWORD", "PASS", "TOKEN", "KEY", "COOKIE", "DSN", "CREDENTIALS"];
-  return words.some((word) => secretWords.includes(word)) || name === "DATABASE_URL" || name === "DB_CONNECTION";
+  const secretWords = [
+    "SECRET",
+    "PASSWORD",
+    "PASS",
+    "TOKEN",
+    "KEY",
+    "COOKIE",
+    "DSN",
+    "CREDENTIALS",
+  ];
+  return (
+    words.some((word) => secretWords.includes(word)) ||
+    name === "DATABASE_URL" ||
+    name === "DB_CONNECTION"
+  );
 }

@@ -1,5 +1,7 @@
 /** Fargate's task sizes: CPU units and the memory (MiB) each allows. */
-const FARGATE_MEMORY: ReadonlyArray<readonly [cpu: number, min: number, max: number, step: number]> = [
+const FARGATE_MEMORY: ReadonlyArray<
+  readonly [cpu: number, min: number, max: number, step: number]
+> = [
   [256, 512, 2048, 512],
   [512, 1024, 4096, 1024],
   [1024, 2048, 8192, 1024],

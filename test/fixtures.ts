@@ -7,7 +7,10 @@ export const STACKS = ["staging", "production"] as const;
 export type StackName = (typeof STACKS)[number];
 
 export const BYPASS_TOKEN = "bypass-token-0123456789abcdef";
-export const DOMAINS: Record<StackName, string> = { staging: "stage.graasp.org", production: "graasp.org" };
+export const DOMAINS: Record<StackName, string> = {
+  staging: "stage.graasp.org",
+  production: "graasp.org",
+};
 export const REGISTRY = "123456789012.dkr.ecr.eu-central-2.amazonaws.com";
 export const CERTIFICATE_ARN =
   "arn:aws:acm:eu-central-2:123456789012:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d";
@@ -24,7 +27,10 @@ export const APP_SETTINGS: Record<string, string> = Object.fromEntries(
   APP_SETTING_KEYS.map((key) => [key, `setting-${key.toLowerCase()}`]),
 );
 
-export function rawValues(stack: StackName, state: DeploymentState): Record<string, string | undefined> {
+export function rawValues(
+  stack: StackName,
+  state: DeploymentState,
+): Record<string, string | undefined> {
   return {
     environment: stack,
     deploymentState: state,

@@ -1,0 +1,100 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ecsTasksTrustPolicy, executionRolePolicy } from "./iamPolicies";
+import { ecrAccountId, logGroupPattern, resourcePrefix, taskSecretPattern } from "./naming";
+
+export interface GraaspClusterArgs {
+  /** Stack name; scopes the cluster name, log groups and secrets the execution role may touch. */
+  readonly stack: string;
+  readonly region: string;
+  /** Account the stack deploys to. */
+  readonly accountId: pulumi.Input<string>;
+  /** Registry host of Graasp's private images; an ECR host scopes the pull permission. */
+  readonly containerRegistry: string;
+}
+
+/**
+ * The ECS cluster on Fargate (on-demand and Spot), its Service Connect namespace, and the
+ * task execution role every task shares: pull images, write its own log groups, read only
+ * this stack's Secrets Manager secrets.
+ */
+export class GraaspCluster extends pulumi.ComponentResource {
+  public readonly clusterArn: pulumi.Output<string>;
+  public readonly clusterName: pulumi.Output<string>;
+  public readonly namespaceArn: pulumi.Output<string>;
+  public readonly executionRoleArn: pulumi.Output<string>;
+
+  constructor(name: string, args: GraaspClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("graasp:index:GraaspCluster", name, {}, opts);
+    const namespace = new aws.servicediscovery.HttpNamespace(
+      `${name}-namespace`,
+      {
+        name: resourcePrefix(args.stack),
+        description: "Service Connect names of Graasp's services",
+      },
+      { parent: this },
+    );
+    const cluster = new aws.ecs.Cluster(
+      `${name}-cluster`,
+      {
+        name: resourcePrefix(args.stack),
+        settings: [{ name: "containerInsights", value: "enabled" }],
+        serviceConnectDefaults: { namespace: namespace.arn },
+      },
+      { parent: this },
+    );
+    new aws.ecs.ClusterCapacityProviders(
+      `${name}-capacity`,
+      {
+        clusterName: cluster.name,
+        capacityProviders: ["FARGATE", "FARGATE_SPOT"],
+        defaultCapacityProviderStrategies: [{ capacityProvider: "FARGATE", base: 0, weight: 1 }],
+      },
+      { parent: this },
+    );
+    const executionRole = this.createExecutionRole(name, args);
+
+    this.clusterArn = cluster.arn;
+    this.clusterName = cluster.name;
+    this.namespaceArn = namespace.arn;
+    this.executionRoleArn = executionRole.arn;
+    this.registerOutputs({
+      clusterArn: this.clusterArn,
+      clusterName: this.clusterName,
+      namespaceArn: this.namespaceArn,
+      executionRoleArn: this.executionRoleArn,
+    });
+  }
+
+  private createExecutionRole(name: string, args: GraaspClusterArgs): aws.iam.Role {
+    const role = new aws.iam.Role(
+      `${name}-execution-role`,
+      {
+        description: "ECS task execution role of Graasp's tasks",
+        assumeRolePolicy: pulumi
+          .output(args.accountId)
+          .apply((accountId) => JSON.stringify(ecsTasksTrustPolicy(accountId))),
+      },
+      { parent: this },
+    );
+    new aws.iam.RolePolicy(
+      `${name}-execution-policy`,
+      {
+        role: role.name,
+        policy: pulumi.output(args.accountId).apply((accountId) =>
+          JSON.stringify(
+            executionRolePolicy({
+              region: args.region,
+              accountId,
+              registryAccountId: ecrAccountId(args.containerRegistry),
+              logGroupPattern: logGroupPattern(args.stack),
+              secretPattern: taskSecretPattern(args.stack),
+            }),
+          ),
+        ),
+      },
+      { parent: this },
+    );
+    return role;
+  }
+}

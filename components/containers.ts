@@ -1,0 +1,159 @@
+/**
+ * Pure functions that turn a catalog entry into ECS container definitions and into the
+ * payload of the task's own secret. Tested value by value; no resources here.
+ */
+import {
+  AppSettingKey,
+  ContainerSpec,
+  DatabaseUrlSpec,
+  ImageSource,
+  SecretKey,
+  SecretSource,
+  TaskEntry,
+} from "./catalog";
+
+/** Values the `{placeholder}`s of catalog environment templates stand for. */
+export interface TemplateValues {
+  readonly domain: string;
+  readonly region: string;
+  readonly environment: string;
+  readonly fileItemsBucket: string;
+  readonly h5pBucket: string;
+  readonly databaseHost: string;
+  readonly databasePort: string;
+  readonly settings: Readonly<Record<AppSettingKey, string>>;
+}
+
+export function expandTemplate(template: string, values: TemplateValues): string {
+  return template.replace(
+    /\{([A-Za-z]+)(?::([A-Z_]+))?\}/g,
+    (placeholder, name: string, key?: string) => {
+      if (name === "setting" && key !== undefined && key in values.settings)
+        return values.settings[key as AppSettingKey];
+      if (name === "domainPattern") return values.domain.replace(/\./g, "\\.");
+      const value = (values as unknown as Record<string, unknown>)[name];
+      if (key === undefined && typeof value === "string") return value;
+      throw new Error(`Unknown placeholder ${placeholder} in the service catalog`);
+    },
+  );
+}
+
+/** Graasp images: `<registry>/<repository>:<prefix><appVersion>`; others as pinned in the catalog. */
+export function imageReference(image: ImageSource, registry: string, appVersion: string): string {
+  return image.registry === "graasp"
+    ? `${registry}/${image.repository}:${image.tagPrefix}${appVersion}`
+    : image.image;
+}
+
+export function portName(container: string, port: number): string {
+  return `${container}-${port}`;
+}
+
+export interface ContainerContext {
+  readonly region: string;
+  readonly logGroupName: string;
+  /** Image of each container, by container name. */
+  readonly images: Readonly<Record<string, string>>;
+  readonly templateValues: TemplateValues;
+  /** ARN of the task's own secret; required when a container has `secrets`. */
+  readonly secretArn?: string;
+}
+
+export const LOG_STREAM_PREFIX = "ecs";
+
+/**
+ * ECS container definitions. Every field ECS would otherwise fill in with a default is
+ * written out, so the task definition does not show a diff (and a new revision) on every up.
+ */
+export function containerDefinitions(entry: TaskEntry, context: ContainerContext): object[] {
+  return entry.containers.map((container) => containerDefinition(container, context));
+}
+
+function containerDefinition(container: ContainerSpec, context: ContainerContext): object {
+  const secretNames = Object.keys(container.secrets).sort();
+  if (secretNames.length > 0 && context.secretArn === undefined)
+    throw new Error(`Container ${container.name} has secrets but its task has no secret`);
+  return {
+    name: container.name,
+    image: context.images[container.name],
+    essential: container.essential,
+    cpu: 0,
+    portMappings:
+      container.port === undefined
+        ? []
+        : [
+            {
+              name: portName(container.name, container.port),
+              containerPort: container.port,
+              hostPort: container.port,
+              protocol: "tcp",
+            },
+          ],
+    environment: Object.keys(container.environment)
+      .sort()
+      .map((name) => ({
+        name,
+        value: expandTemplate(container.environment[name], context.templateValues),
+      })),
+    secrets: secretNames.map((name) => ({ name, valueFrom: `${context.secretArn}:${name}::` })),
+    logConfiguration: {
+      logDriver: "awslogs",
+      options: {
+        "awslogs-group": context.logGroupName,
+        "awslogs-region": context.region,
+        "awslogs-stream-prefix": LOG_STREAM_PREFIX,
+      },
+    },
+    ...(container.healthCheck && {
+      healthCheck: {
+        command: container.healthCheck.command,
+        interval: container.healthCheck.intervalSeconds,
+        timeout: container.healthCheck.timeoutSeconds,
+        retries: container.healthCheck.retries,
+        startPeriod: container.healthCheck.startPeriodSeconds,
+      },
+    }),
+    mountPoints: [],
+    volumesFrom: [],
+    systemControls: [],
+  };
+}
+
+/** Everything a task's secret payload can be built from. */
+export interface SecretInputs {
+  readonly secrets: Readonly<Record<SecretKey, string>>;
+  readonly settings: Readonly<Record<AppSettingKey, string>>;
+  readonly databaseHost: string;
+  readonly databasePort: number;
+  readonly masterUsername: string;
+  readonly masterPassword: string;
+}
+
+/** The JSON the task's secret holds: one key per variable its containers take from `secrets`. */
+export function secretPayload(entry: TaskEntry, inputs: SecretInputs): Record<string, string> {
+  const payload: Record<string, string> = {};
+  for (const container of entry.containers)
+    for (const [name, source] of Object.entries(container.secrets))
+      payload[name] = resolveSecret(source, inputs);
+  return payload;
+}
+
+export function hasSecrets(entry: TaskEntry): boolean {
+  return entry.containers.some((container) => Object.keys(container.secrets).length > 0);
+}
+
+function resolveSecret(source: SecretSource, inputs: SecretInputs): string {
+  if ("secret" in source) return inputs.secrets[source.secret];
+  if ("setting" in source) return inputs.settings[source.setting];
+  return databaseUrl(source.databaseUrl, inputs);
+}
+
+export function databaseUrl(spec: DatabaseUrlSpec, inputs: SecretInputs): string {
+  const [user, password] =
+    spec.login === "master"
+      ? [inputs.masterUsername, inputs.masterPassword]
+      : [spec.login.user, inputs.secrets[spec.login.passwordSecret]];
+  const credentials = `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
+  const query = `application_name=${spec.applicationName}&${spec.tlsQuery}`;
+  return `${spec.scheme}://${credentials}@${inputs.databaseHost}:${inputs.databasePort}/${spec.database}?${query}`;
+}

@@ -1,0 +1,41 @@
+/** Physical names that AWS, IAM policies or operators need to predict. */
+import { TaskName } from "./catalog";
+
+export function resourcePrefix(stack: string): string {
+  return `graasp-${stack}`;
+}
+
+export function logGroupName(stack: string, task: TaskName): string {
+  return `/graasp/${stack}/${task}`;
+}
+
+export function logGroupPattern(stack: string): string {
+  return `/graasp/${stack}/*`;
+}
+
+/** A task's own secret; the execution role may read these and nothing else. */
+export function taskSecretName(stack: string, task: TaskName): string {
+  return `graasp/${stack}/tasks/${task}`;
+}
+
+export function taskSecretPattern(stack: string): string {
+  return `graasp/${stack}/tasks/*`;
+}
+
+/** Master credentials: for operators and tooling, outside what tasks can read. */
+export function databaseSecretName(stack: string): string {
+  return `graasp/${stack}/database`;
+}
+
+export function taskFamily(stack: string, task: TaskName): string {
+  return `${resourcePrefix(stack)}-${task}`;
+}
+
+export function bucketName(stack: string, purpose: "file-items" | "h5p"): string {
+  return `${resourcePrefix(stack)}-${purpose}`;
+}
+
+/** Account id of an ECR registry host (`<account>.dkr.ecr.<region>.amazonaws.com`), if it is one. */
+export function ecrAccountId(registry: string): string | undefined {
+  return registry.match(/^(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\/|$)/)?.[1];
+}

@@ -1,0 +1,177 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { Environment, TaskEntry } from "./catalog";
+import { TemplateValues, containerDefinitions, hasSecrets, imageReference } from "./containers";
+import { statefulOptions } from "./database";
+import { ecsTasksTrustPolicy, taskRolePolicy } from "./iamPolicies";
+import { bucketName, logGroupName, taskFamily, taskSecretName } from "./naming";
+
+export interface GraaspTaskDefinitionArgs {
+  /** The catalog entry to run. */
+  readonly entry: TaskEntry;
+  readonly stack: string;
+  readonly environment: Environment;
+  readonly region: string;
+  readonly accountId: pulumi.Input<string>;
+  /** Task size in CPU units and MiB; must be a Fargate size. */
+  readonly cpu: number;
+  readonly memory: number;
+  /** Replaces the main container's catalog image (`graasp:services.<name>.image`). */
+  readonly imageOverride?: string;
+  /** Registry host of Graasp's images. */
+  readonly containerRegistry: string;
+  /** Release tag of Graasp's images. A change registers a new task definition revision. */
+  readonly appVersion: string;
+  readonly executionRoleArn: pulumi.Input<string>;
+  readonly vpcId: pulumi.Input<string>;
+  /** Values of the catalog's environment templates. */
+  readonly templateValues: pulumi.Input<TemplateValues>;
+  /** Secret: variable name → value, stored in the task's own Secrets Manager secret. */
+  readonly secretPayload: pulumi.Input<Record<string, string>>;
+  /** Days CloudWatch keeps this task's logs. */
+  readonly logRetentionDays: number;
+}
+
+/**
+ * Everything one task needs before it can run: its log group, its own secret (only its keys),
+ * a least-privilege task role where it needs AWS access, a security group (ingress is added
+ * by whoever admits it) and the task definition. Identical in every deployment state.
+ */
+export class GraaspTaskDefinition extends pulumi.ComponentResource {
+  public readonly taskDefinitionArn: pulumi.Output<string>;
+  public readonly family: string;
+  public readonly securityGroupId: pulumi.Output<string>;
+  public readonly logGroupName: string;
+  public readonly mainContainer: string;
+  public readonly needsExec: boolean;
+
+  constructor(
+    name: string,
+    args: GraaspTaskDefinitionArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    super("graasp:index:GraaspTaskDefinition", name, {}, opts);
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: logGroupName(args.stack, args.entry.name), retentionInDays: args.logRetentionDays },
+      statefulOptions(this),
+    );
+    const secretArn = hasSecrets(args.entry) ? this.createSecret(name, args) : undefined;
+    const taskRole = this.createTaskRole(name, args);
+    const securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      { vpcId: args.vpcId, description: `Graasp ${args.entry.name} tasks` },
+      { parent: this },
+    );
+    // Tasks reach registries, the database and outside APIs; what reaches them is the limit.
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-out`,
+      { securityGroupId: securityGroup.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0" },
+      { parent: this },
+    );
+    const images = Object.fromEntries(
+      args.entry.containers.map((container, index) => [
+        container.name,
+        index === 0 && args.imageOverride !== undefined
+          ? args.imageOverride
+          : imageReference(container.image, args.containerRegistry, args.appVersion),
+      ]),
+    );
+    const family = taskFamily(args.stack, args.entry.name);
+    const taskDefinition = new aws.ecs.TaskDefinition(
+      `${name}-task`,
+      {
+        family,
+        cpu: String(args.cpu),
+        memory: String(args.memory),
+        networkMode: "awsvpc",
+        requiresCompatibilities: ["FARGATE"],
+        runtimePlatform: {
+          operatingSystemFamily: "LINUX",
+          cpuArchitecture: args.entry.architecture,
+        },
+        executionRoleArn: args.executionRoleArn,
+        taskRoleArn: taskRole?.arn,
+        containerDefinitions: pulumi
+          .all([args.templateValues, secretArn])
+          .apply(([templateValues, arn]) =>
+            JSON.stringify(
+              containerDefinitions(args.entry, {
+                region: args.region,
+                logGroupName: logGroupName(args.stack, args.entry.name),
+                images,
+                templateValues,
+                secretArn: arn,
+              }),
+            ),
+          ),
+        // An explicit empty map: without it the provider reports a tags diff on every update.
+        tags: {},
+      },
+      { parent: this, dependsOn: [logGroup] },
+    );
+
+    this.taskDefinitionArn = taskDefinition.arn;
+    this.family = family;
+    this.securityGroupId = securityGroup.id;
+    this.logGroupName = logGroupName(args.stack, args.entry.name);
+    this.mainContainer = args.entry.containers[0].name;
+    this.needsExec = args.entry.permissions.ecsExec;
+    this.registerOutputs({
+      taskDefinitionArn: this.taskDefinitionArn,
+      family: this.family,
+      securityGroupId: this.securityGroupId,
+      logGroupName: this.logGroupName,
+    });
+  }
+
+  private createSecret(name: string, args: GraaspTaskDefinitionArgs): pulumi.Output<string> {
+    const secret = new aws.secretsmanager.Secret(
+      `${name}-secret`,
+      {
+        name: taskSecretName(args.stack, args.entry.name),
+        description: `Variables of Graasp's ${args.entry.name} tasks`,
+      },
+      statefulOptions(this),
+    );
+    new aws.secretsmanager.SecretVersion(
+      `${name}-secret-value`,
+      {
+        secretId: secret.id,
+        secretString: pulumi.secret(
+          pulumi.output(args.secretPayload).apply((payload) => JSON.stringify(payload)),
+        ),
+      },
+      { parent: this },
+    );
+    return secret.arn;
+  }
+
+  private createTaskRole(name: string, args: GraaspTaskDefinitionArgs): aws.iam.Role | undefined {
+    const { buckets, ecsExec, sendEmail } = args.entry.permissions;
+    const policy = taskRolePolicy({
+      bucketNames: buckets
+        ? [bucketName(args.stack, "file-items"), bucketName(args.stack, "h5p")]
+        : [],
+      ecsExec,
+      sendEmail,
+    });
+    if (policy === undefined) return undefined;
+    const role = new aws.iam.Role(
+      `${name}-task-role`,
+      {
+        description: `Graasp ${args.entry.name} tasks`,
+        assumeRolePolicy: pulumi
+          .output(args.accountId)
+          .apply((accountId) => JSON.stringify(ecsTasksTrustPolicy(accountId))),
+      },
+      { parent: this },
+    );
+    new aws.iam.RolePolicy(
+      `${name}-task-policy`,
+      { role: role.name, policy: JSON.stringify(policy) },
+      { parent: this },
+    );
+    return role;
+  }
+}

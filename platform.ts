@@ -1,0 +1,237 @@
+/**
+ * Builds the whole Graasp platform from a validated configuration. `index.ts` calls it with the
+ * stack's configuration; tests call it once per stack and deployment state.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { GraaspConfig } from "./config";
+import {
+  MIGRATE_TASK,
+  SERVICE_CATALOG,
+  SERVICE_NAMES,
+  ServiceEntry,
+  ServiceName,
+  TaskEntry,
+  qualifiedHost,
+} from "./components/catalog";
+import { LOG_STREAM_PREFIX, TemplateValues, secretPayload } from "./components/containers";
+import { GraaspCluster } from "./components/cluster";
+import { GraaspDatabase } from "./components/database";
+import { STATE_TABLE, tierRuns } from "./components/deploymentStates";
+import { GraaspLoadBalancer } from "./components/loadBalancer";
+import { MaintenancePage, bypassConditions } from "./components/maintenance";
+import { bucketName } from "./components/naming";
+import { GraaspNetwork } from "./components/network";
+import { DatabasePower } from "./components/providers/databasePower";
+import { MigrationRun } from "./components/providers/migrationRun";
+import { GraaspService } from "./components/service";
+import { GraaspTaskDefinition } from "./components/taskDefinition";
+import { transitionOrder } from "./components/transitions";
+
+export interface PlatformOutputs {
+  readonly deploymentState: string;
+  readonly environment: string;
+  readonly url: string;
+  readonly apiUrl: string;
+  readonly loadBalancerDnsName: pulumi.Output<string>;
+  readonly databaseEndpoint: pulumi.Output<string>;
+  /** Tasks each service runs in this state (its base count when autoscaled). */
+  readonly services: Readonly<Record<ServiceName, number>>;
+  readonly maintenance: boolean;
+}
+
+/**
+ * Internal services admit their clients' security groups, so clients are created first.
+ * The catalog has no internal service calling another internal service.
+ */
+export function creationOrder(): ServiceEntry[] {
+  const entries = SERVICE_NAMES.map((name) => SERVICE_CATALOG[name]);
+  return [
+    ...entries.filter((entry) => entry.routing.kind !== "internal"),
+    ...entries.filter((entry) => entry.routing.kind === "internal"),
+  ];
+}
+
+export function createPlatform(config: GraaspConfig): PlatformOutputs {
+  const behaviour = STATE_TABLE[config.deploymentState];
+  const order = transitionOrder(behaviour);
+  const accountId = aws.getCallerIdentityOutput().accountId;
+  const production = config.environment === "production";
+  const bypass = { name: config.maintenanceHeaderName, token: config.maintenanceBypassToken };
+
+  const network = new GraaspNetwork("network", config.network);
+  const loadBalancer = new GraaspLoadBalancer("load-balancer", {
+    vpcId: network.vpcId,
+    vpcCidr: network.cidr,
+    publicSubnetIds: network.publicSubnetIds,
+    certificateArn: config.certificateArn,
+    domain: config.domain,
+    redirectConditions: bypassConditions(behaviour, "core", bypass),
+    deletionProtection: production,
+  });
+  const cluster = new GraaspCluster("cluster", {
+    stack: config.stack,
+    region: config.region,
+    accountId,
+    containerRegistry: config.containerRegistry,
+  });
+  const database = new GraaspDatabase("database", {
+    stack: config.stack,
+    environment: config.environment,
+    vpcId: network.vpcId,
+    isolatedSubnetIds: network.isolatedSubnetIds,
+    settings: config.database,
+  });
+  const maintenance = new MaintenancePage("maintenance", {
+    enabled: behaviour.maintenance,
+    listenerArn: loadBalancer.httpsListenerArn,
+    domain: config.domain,
+  });
+
+  const templateValues: pulumi.Output<TemplateValues> = pulumi
+    .all([database.address, database.port])
+    .apply(([host, port]) => ({
+      domain: config.domain,
+      region: config.region,
+      environment: config.environment,
+      fileItemsBucket: bucketName(config.stack, "file-items"),
+      h5pBucket: bucketName(config.stack, "h5p"),
+      databaseHost: host,
+      databasePort: String(port),
+      settings: config.appSettings,
+    }));
+  const payloadOf = (entry: TaskEntry) =>
+    pulumi.secret(
+      pulumi
+        .all([config.secrets, database.address, database.port, database.masterPassword])
+        .apply(([secrets, host, port, password]) =>
+          secretPayload(entry, {
+            secrets,
+            settings: config.appSettings,
+            databaseHost: host,
+            databasePort: port,
+            masterUsername: database.masterUsername,
+            masterPassword: password,
+          }),
+        ),
+    );
+  const taskArgs = (entry: TaskEntry, cpu: number, memory: number, imageOverride?: string) => ({
+    entry,
+    stack: config.stack,
+    environment: config.environment,
+    region: config.region,
+    accountId,
+    cpu,
+    memory,
+    imageOverride,
+    containerRegistry: config.containerRegistry,
+    appVersion: config.appVersion,
+    executionRoleArn: cluster.executionRoleArn,
+    vpcId: network.vpcId,
+    templateValues,
+    secretPayload: payloadOf(entry),
+    logRetentionDays: config.logRetentionDays,
+  });
+
+  // Starting: the database is powered before any service count changes.
+  const powerArgs = {
+    instanceIdentifier: database.identifier,
+    region: config.region,
+    desiredState: behaviour.databasePower,
+    assumeRoleArn: config.transitions.assumeRoleArn,
+    timeoutMinutes: config.transitions.databaseTimeoutMinutes,
+  };
+  let power = order.servicesWaitForDatabase
+    ? new DatabasePower("database-power", powerArgs)
+    : undefined;
+
+  const services = new Map<ServiceName, GraaspService>();
+  for (const entry of creationOrder()) {
+    const settings = config.services[entry.name];
+    const clientSecurityGroups =
+      entry.routing.kind === "internal"
+        ? Object.fromEntries(
+            entry.routing.clients.map((client) => [
+              client,
+              services.get(client as ServiceName)!.securityGroupId,
+            ]),
+          )
+        : undefined;
+    const service = new GraaspService(entry.name, {
+      ...taskArgs(entry, settings.cpu, settings.memory, settings.image),
+      entry,
+      running: tierRuns(behaviour, entry.tier),
+      desiredCount: settings.desiredCount,
+      maxCount: settings.maxCount,
+      spot: settings.spot,
+      clusterArn: cluster.clusterArn,
+      clusterName: cluster.clusterName,
+      namespaceArn: cluster.namespaceArn,
+      subnetIds: network.serviceSubnetIds,
+      assignPublicIp: network.assignPublicIp,
+      domain: config.domain,
+      loadBalancer:
+        entry.routing.kind === "public"
+          ? {
+              listenerArn: loadBalancer.httpsListenerArn,
+              securityGroupId: loadBalancer.securityGroupId,
+            }
+          : undefined,
+      routeConditions: bypassConditions(behaviour, entry.tier, bypass),
+      clientSecurityGroups,
+      countDependsOn: power ? [power] : [],
+    });
+    services.set(entry.name, service);
+    if (entry.usesDatabase) database.allowFrom(entry.name, service.securityGroupId);
+  }
+
+  const migrateSize = MIGRATE_TASK.sizes[config.environment];
+  const migrate = new GraaspTaskDefinition(
+    "migrate",
+    taskArgs(MIGRATE_TASK, migrateSize.cpu, migrateSize.memory),
+  );
+  database.allowFrom("migrate", migrate.securityGroupId);
+
+  // Stopping: the database stops only after every service has drained.
+  const countResources = (tiers: readonly string[]) =>
+    [...services.values()]
+      .filter((service) => tiers.includes(service.tier))
+      .flatMap((service) => service.countResources);
+  if (power === undefined)
+    power = new DatabasePower("database-power", powerArgs, {
+      dependsOn: countResources(["core", "administration"]),
+    });
+
+  if (behaviour.runsMigration)
+    new MigrationRun(
+      "migration",
+      {
+        region: config.region,
+        clusterArn: cluster.clusterArn,
+        taskDefinitionArn: migrate.taskDefinitionArn,
+        subnetIds: network.serviceSubnetIds,
+        securityGroupIds: [migrate.securityGroupId],
+        assignPublicIp: network.assignPublicIp,
+        containerName: migrate.mainContainer,
+        logGroupName: migrate.logGroupName,
+        logStreamPrefix: LOG_STREAM_PREFIX,
+        appVersion: config.appVersion,
+        assumeRoleArn: config.transitions.assumeRoleArn,
+        timeoutMinutes: config.transitions.migrationTimeoutMinutes,
+      },
+      { dependsOn: [power, ...countResources(order.migrationWaitsForTiers)] },
+    );
+
+  return {
+    deploymentState: config.deploymentState,
+    environment: config.environment,
+    url: `https://${config.domain}`,
+    apiUrl: `https://${qualifiedHost("api", config.domain)}`,
+    loadBalancerDnsName: loadBalancer.dnsName,
+    databaseEndpoint: pulumi.interpolate`${database.address}:${database.port}`,
+    services: Object.fromEntries(
+      [...services].map(([name, service]) => [name, service.desiredCount]),
+    ) as Record<ServiceName, number>,
+    maintenance: maintenance.enabled,
+  };
+}
