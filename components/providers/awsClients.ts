@@ -6,6 +6,7 @@
  * types only and loads it at run time.
  */
 import type { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import type { CheckFailure } from "@pulumi/pulumi/dynamic";
 
 /** Configuration accepted by every SDK v3 client constructor. */
 export interface AwsClientConfig {
@@ -52,8 +53,7 @@ export const systemClock: Clock = {
 
 /** One poll: either the awaited value, or what was seen instead (used in the timeout error). */
 export type PollAttempt<T, S> =
-  | { readonly done: true; readonly value: T }
-  | { readonly done: false; readonly seen: S };
+  { readonly done: true; readonly value: T } | { readonly done: false; readonly seen: S };
 
 export interface PollOptions<S> {
   readonly clock: Clock;
@@ -97,7 +97,7 @@ export async function pollUntil<T, S>(
 /**
  * The value the Pulumi engine sends to a dynamic provider for an input it does not know yet
  * (`runtime/rpc.js` `unknownValue`). Copied rather than imported: importing `@pulumi/pulumi`
- * here would pull the whole SDK into the serialized providers.
+ * here would pull the Pulumi SDK into the serialized providers.
  */
 export const PREVIEW_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
@@ -118,12 +118,41 @@ export function changedInputs<K extends string>(
   return keys.filter((key) => !sameInputValue(olds[key], news[key]));
 }
 
-/** `error.name: error.message` for any thrown value, for use inside our own messages. */
+/** `name: message` of any thrown value, without a final period, to end one of our sentences. */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    return `${error.name}: ${error.message}`;
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.replace(/\.+$/, "");
+}
+
+/**
+ * The `check` failure for a `timeoutMinutes` that is not a positive number, if any; a value
+ * unknown during preview passes.
+ */
+export function timeoutMinutesFailure(value: unknown): CheckFailure[] {
+  const valid = typeof value === "number" && Number.isFinite(value) && value > 0;
+  if (value === undefined || value === PREVIEW_UNKNOWN || valid) {
+    return [];
   }
-  return String(error);
+  return [
+    {
+      property: "timeoutMinutes",
+      reason: `\`timeoutMinutes\` must be a positive number of minutes, not ${JSON.stringify(value)}.`,
+    },
+  ];
+}
+
+/** The inputs among a resource's stored properties, without `__provider` and absent keys. */
+export function pickInputs<K extends string>(
+  keys: readonly K[],
+  props: Partial<Record<K, unknown>>,
+): Partial<Record<K, unknown>> {
+  const picked: Partial<Record<K, unknown>> = {};
+  for (const key of keys) {
+    if (props[key] !== undefined) {
+      picked[key] = props[key];
+    }
+  }
+  return picked;
 }
 
 /** Milliseconds from a `timeoutMinutes` input, which `check` has already validated. */

@@ -6,8 +6,10 @@ import {
   Clock,
   describeError,
   pollUntil,
+  pickInputs,
   PREVIEW_UNKNOWN,
   systemClock,
+  timeoutMinutesFailure,
   timeoutMsOf,
 } from "./awsClients";
 
@@ -68,7 +70,8 @@ const BROKEN_STATUS_FIXES: Readonly<Record<string, string>> = {
   deleting: "it is being deleted: remove this resource or recreate the instance",
   "delete-precheck": "it is being deleted: remove this resource or recreate the instance",
 };
-const INCOMPATIBLE_FIX = "fix what the RDS console reports for it (network, option or parameter group)";
+const INCOMPATIBLE_FIX =
+  "fix what the RDS console reports for it (network, option or parameter group)";
 
 function brokenStatusFix(status: string): string | undefined {
   return status.startsWith("incompatible-") ? INCOMPATIBLE_FIX : BROKEN_STATUS_FIXES[status];
@@ -107,24 +110,14 @@ export function checkDatabasePowerInputs(
       reason: `\`desiredState\` must be "available" or "stopped", not ${JSON.stringify(state)}.`,
     });
   }
-  const timeout: unknown = news.timeoutMinutes;
-  if (timeout !== undefined && timeout !== PREVIEW_UNKNOWN && !(Number(timeout) > 0)) {
-    failures.push({
-      property: "timeoutMinutes",
-      reason: `\`timeoutMinutes\` must be a positive number of minutes, not ${JSON.stringify(timeout)}.`,
-    });
-  }
+  failures.push(...timeoutMinutesFailure(news.timeoutMinutes));
   return failures;
 }
 
-function inputsOf(props: Partial<DatabasePowerOutputs>): DatabasePowerOutputs {
-  const picked: Record<string, unknown> = {};
-  for (const key of INPUT_KEYS) {
-    if (props[key] !== undefined) {
-      picked[key] = props[key];
-    }
-  }
-  return picked as unknown as DatabasePowerOutputs;
+type StoredInputs = Omit<DatabasePowerOutputs, "status">;
+
+function inputsOf(props: Partial<DatabasePowerOutputs>): StoredInputs {
+  return pickInputs(INPUT_KEYS, props) as unknown as StoredInputs;
 }
 
 function rdsSdk(): typeof import("@aws-sdk/client-rds") {
@@ -180,7 +173,7 @@ export class DatabasePowerController {
   /** Refresh: the real status, and the power state it amounts to; undefined when gone. */
   async read(
     props: DatabasePowerOutputs,
-  ): Promise<{ outputs: DatabasePowerOutputs; inputs: DatabasePowerOutputs } | undefined> {
+  ): Promise<{ outputs: DatabasePowerOutputs; inputs: StoredInputs } | undefined> {
     const instance = await this.find(props.instanceIdentifier);
     if (instance === undefined) {
       return undefined;
@@ -256,7 +249,9 @@ function assertPowerChangePossible(
   }
 }
 
-function controllerFor(props: Pick<DatabasePowerInputs, "region" | "assumeRoleArn">) {
+function controllerFor(
+  props: Pick<DatabasePowerInputs, "region" | "assumeRoleArn">,
+): DatabasePowerController {
   const sdk = rdsSdk();
   return new DatabasePowerController(
     new sdk.RDSClient(awsClientConfig(props.region, props.assumeRoleArn)),
@@ -264,8 +259,8 @@ function controllerFor(props: Pick<DatabasePowerInputs, "region" | "assumeRoleAr
 }
 
 // One object for the whole process: Pulumi caches its serialized closure by identity, so every
-// DatabasePower after the first costs no serialization.
-const databasePowerProvider: pulumi.dynamic.ResourceProvider<
+// DatabasePower after the first costs no serialization. Exported for tests.
+export const databasePowerProvider: pulumi.dynamic.ResourceProvider<
   DatabasePowerInputs,
   DatabasePowerOutputs
 > = {
@@ -278,11 +273,17 @@ const databasePowerProvider: pulumi.dynamic.ResourceProvider<
   update: async (_id, _olds, news) => ({ outs: await controllerFor(news).apply(news) }),
   read: async (id, props) => {
     if (props === undefined) {
-      throw new Error(`DatabasePower "${id}" cannot be read without its last known state.`);
+      throw new Error(
+        `DatabasePower "${id}" cannot be imported: declare it in the program and run \`pulumi up\`, which changes the instance only if its status differs.`,
+      );
     }
     const found = await controllerFor(props).read(props);
-    // An empty id tells the engine the instance is gone, so a refresh drops this resource.
-    return found === undefined ? { id: "" } : { id, props: found.outputs, inputs: found.inputs };
+    if (found === undefined) {
+      // An empty id tells the engine the instance is gone, so a refresh drops this resource.
+      return { id: "" };
+    }
+    // ReadResult types `inputs` as the outputs type; the engine stores them as the inputs.
+    return { id, props: found.outputs, inputs: found.inputs as DatabasePowerOutputs };
   },
   // Removing the resource from the program only stops managing power; the database stays as is.
   delete: async () => {},
