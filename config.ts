@@ -220,12 +220,14 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
           `Fix: pulumi config set deploymentState <${DEPLOYMENT_STATES.join("|")}>`,
       );
   }
-  const region = raw.values["aws:region"];
-  if (region === undefined || region === "")
+  const regionText = raw.values["aws:region"];
+  const region =
+    regionText !== undefined && REGION_PATTERN.test(regionText) ? regionText : undefined;
+  if (regionText === undefined || regionText === "")
     problems.push("`aws:region` is not set. Fix: pulumi config set aws:region eu-central-2");
-  else if (!REGION_PATTERN.test(region))
+  else if (region === undefined)
     problems.push(
-      `\`aws:region\` is "${region}", which is not an AWS region. Fix: pulumi config set aws:region eu-central-2`,
+      `\`aws:region\` is "${regionText}", which is not an AWS region. Fix: pulumi config set aws:region eu-central-2`,
     );
 
   const domain = reader.matching("domain", DOMAIN_PATTERN, "is not a valid lower-case DNS name");

@@ -689,3 +689,16 @@ export function looksLikeSecretName(name: string): boolean {
     name === "DB_CONNECTION"
   );
 }
+
+/** The `graasp:secrets` keys a task's containers are given, directly or inside a database URL. */
+export function secretKeysOf(task: TaskEntry): SecretKey[] {
+  const keys = task.containers
+    .flatMap((container) => Object.values(container.secrets))
+    .flatMap((source): SecretKey[] => {
+      if ("secret" in source) return [source.secret];
+      if ("databaseUrl" in source && source.databaseUrl.login !== "master")
+        return [source.databaseUrl.login.passwordSecret];
+      return [];
+    });
+  return [...new Set(keys)].sort();
+}
