@@ -8,7 +8,7 @@
  * into replacements. `pulumi preview` against a real account covers those.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
+import { deserializeProperties, specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 
 export const ACCOUNT_ID = "123456789012";
 export const MOCK_REGION = "eu-central-2";
@@ -19,7 +19,10 @@ export interface Registration {
   readonly urn: string;
   readonly parentUrn: string;
   readonly custom: boolean;
+  /** Inputs as plain values; secrets unwrapped (see `secretPaths`). */
   readonly inputs: Record<string, any>;
+  /** Paths of the inputs the program marked secret, e.g. `conditions` or `password`. */
+  readonly secretPaths: readonly string[];
   readonly dependencies: readonly string[];
   readonly protect: boolean;
   readonly retainOnDelete: boolean;
@@ -158,7 +161,8 @@ export function useStack(stack: string, preview = false): void {
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (request: any, callback: any) => {
     const parentUrn: string = request.getParent();
-    let inputs: Record<string, any> | undefined;
+    let unwrapped: { inputs: Record<string, any>; secretPaths: string[] } | undefined;
+    const read = () => (unwrapped ??= unwrapSecrets(deserializeProperties(request.getObject())));
     registrations.push({
       type: request.getType(),
       name: request.getName(),
@@ -167,7 +171,10 @@ export function useStack(stack: string, preview = false): void {
       custom: request.getCustom(),
       // Deserialised on first use: most tests read the inputs of a few resources only.
       get inputs() {
-        return (inputs ??= deserializeProperties(request.getObject()));
+        return read().inputs;
+      },
+      get secretPaths() {
+        return read().secretPaths;
       },
       dependencies: request.getDependenciesList(),
       protect: request.getProtect() === true,
@@ -177,6 +184,26 @@ export function useStack(stack: string, preview = false): void {
     });
     return register(request, callback);
   };
+}
+
+/** Replaces the runtime's secret wrappers by their values and lists where they were. */
+export function unwrapSecrets(inputs: Record<string, any>): {
+  inputs: Record<string, any>;
+  secretPaths: string[];
+} {
+  const secretPaths: string[] = [];
+  const visit = (value: any, path: string): any => {
+    if (typeof value !== "object" || value === null) return value;
+    if (value[specialSigKey] === specialSecretSig) {
+      secretPaths.push(path);
+      return visit(value.value, path);
+    }
+    if (Array.isArray(value)) return value.map((item, index) => visit(item, `${path}[${index}]`));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, visit(item, path ? `${path}.${key}` : key)]),
+    );
+  };
+  return { inputs: visit(inputs, ""), secretPaths };
 }
 
 export function resetRegistrations(): void {

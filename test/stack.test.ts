@@ -1,0 +1,729 @@
+/*
+ * The whole stack, evaluated for both stacks in all four deployment states under the shared
+ * mocks. What this cannot prove: that AWS accepts these inputs, which changes the provider turns
+ * into replacements, or how long ECS and RDS take; `pulumi preview` against an account does.
+ */
+import { expect } from "chai";
+import { SERVICE_NAMES } from "../components/catalog";
+import { DeploymentState } from "../components/deploymentStates";
+import { MAINTENANCE_HTML, MAINTENANCE_JSON } from "../components/maintenanceContent";
+import { BYPASS_TOKEN, CERTIFICATE_ARN, DOMAINS, SECRETS, STACKS } from "./fixtures";
+import { Registration, named, ofType } from "./mocks";
+import { STATES, Scenario, scenario } from "./scenarios";
+
+const RULE = "aws:lb/listenerRule:ListenerRule";
+const SERVICE = "aws:ecs/service:Service";
+const TARGET = "aws:appautoscaling/target:Target";
+const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
+const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+
+const EXPECTED_COUNTS = {
+  running: { rules: 14, dynamic: 1 },
+  restricted: { rules: 17, dynamic: 1 },
+  "db-only": { rules: 17, dynamic: 2 },
+  stopped: { rules: 17, dynamic: 1 },
+} as const;
+
+const DESIRED = {
+  running: {
+    core: 1,
+    workers: 1,
+    library: 1,
+    etherpad: 1,
+    umami: 1,
+    admin: 1,
+    meilisearch: 1,
+    iframely: 1,
+    redis: 1,
+  },
+  restricted: {
+    core: 1,
+    workers: 1,
+    library: 1,
+    etherpad: 1,
+    umami: 1,
+    admin: 1,
+    meilisearch: 1,
+    iframely: 1,
+    redis: 1,
+  },
+  "db-only": {
+    core: 0,
+    workers: 0,
+    library: 0,
+    etherpad: 0,
+    umami: 1,
+    admin: 1,
+    meilisearch: 0,
+    iframely: 0,
+    redis: 0,
+  },
+  stopped: {
+    core: 0,
+    workers: 0,
+    library: 0,
+    etherpad: 0,
+    umami: 0,
+    admin: 0,
+    meilisearch: 0,
+    iframely: 0,
+    redis: 0,
+  },
+};
+
+function countsByType(registrations: readonly Registration[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const registration of registrations)
+    counts[registration.type] = (counts[registration.type] ?? 0) + 1;
+  return counts;
+}
+
+function headerOf(rule: Registration): string | undefined {
+  const condition = (rule.inputs.conditions as any[]).find((c) => c.httpHeader);
+  return (
+    condition && `${condition.httpHeader.httpHeaderName}=${condition.httpHeader.values.join(",")}`
+  );
+}
+
+function desiredCount(s: Scenario, service: string): number {
+  return named(s.registrations, SERVICE, `${service}-service`).inputs.desiredCount;
+}
+
+for (const stack of STACKS)
+  for (const state of STATES)
+    describe(`stack ${stack} in ${state}`, function () {
+      this.timeout(20_000);
+      let s: Scenario;
+      before(async () => {
+        s = await scenario(stack, state);
+      });
+      const domain = DOMAINS[stack];
+      const production = stack === "production";
+
+      it("registers exactly the expected resources", () => {
+        const counts = countsByType(s.registrations);
+        expect(counts).to.deep.include({
+          "graasp:index:GraaspNetwork": 1,
+          "graasp:index:GraaspLoadBalancer": 1,
+          "graasp:index:GraaspCluster": 1,
+          "graasp:index:GraaspDatabase": 1,
+          "graasp:index:MaintenancePage": 1,
+          "graasp:index:GraaspService": 9,
+          "graasp:index:GraaspTaskDefinition": 10,
+          "awsx:ec2:Vpc": 1,
+          "aws:lb/loadBalancer:LoadBalancer": 1,
+          "aws:lb/listener:Listener": 2,
+          "aws:lb/targetGroup:TargetGroup": 5,
+          "aws:ecs/cluster:Cluster": 1,
+          "aws:ecs/taskDefinition:TaskDefinition": 10,
+          "aws:ecs/service:Service": 9,
+          "aws:cloudwatch/logGroup:LogGroup": 10,
+          "aws:secretsmanager/secret:Secret": 8,
+          "aws:secretsmanager/secretVersion:SecretVersion": 8,
+          "aws:ec2/securityGroup:SecurityGroup": 12,
+          "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 11,
+          "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 20,
+          "aws:iam/role:Role": 4,
+          "aws:iam/rolePolicy:RolePolicy": 4,
+          "aws:rds/instance:Instance": 1,
+          "aws:appautoscaling/target:Target": 3,
+          "aws:appautoscaling/policy:Policy": 3,
+        });
+        expect(counts[RULE]).to.equal(EXPECTED_COUNTS[state].rules);
+        expect(counts[DYNAMIC]).to.equal(EXPECTED_COUNTS[state].dynamic);
+      });
+
+      it("exports the state, URLs and per-service counts, and no secret", () => {
+        expect(s.outputs.deploymentState).to.equal(state);
+        expect(s.outputs.environment).to.equal(stack);
+        expect(s.outputs.url).to.equal(`https://${domain}`);
+        expect(s.outputs.apiUrl).to.equal(`https://api.${domain}`);
+        expect(s.loadBalancerDnsName).to.equal(
+          "load-balancer-alb-1234567890.eu-central-2.elb.amazonaws.com",
+        );
+        expect(s.databaseEndpoint).to.equal(
+          `graasp-${stack}.c9akciq32.eu-central-2.rds.amazonaws.com:5432`,
+        );
+        const expected = { ...DESIRED[state] } as Record<string, number>;
+        if (production && expected.core === 1) expected.core = 2;
+        expect(s.outputs.services).to.deep.equal(expected);
+        expect(s.outputs.maintenance).to.equal(state !== "running");
+        const exported = JSON.stringify({
+          ...s.outputs,
+          dns: s.loadBalancerDnsName,
+          db: s.databaseEndpoint,
+        });
+        for (const value of [...Object.values(SECRETS), BYPASS_TOKEN])
+          expect(exported).not.to.include(value);
+      });
+
+      it("lays the network out over three zones, NAT by environment", () => {
+        const vpc = named(s.registrations, "awsx:ec2:Vpc", "network-vpc");
+        expect(vpc.inputs).to.deep.include({
+          cidrBlock: "172.32.0.0/16",
+          numberOfAvailabilityZones: 3,
+          subnetStrategy: "Auto",
+        });
+        expect(vpc.inputs.natGateways).to.deep.equal({ strategy: production ? "Single" : "None" });
+        expect(vpc.inputs.subnetSpecs).to.deep.equal(
+          production
+            ? [
+                { type: "Public", cidrMask: 24 },
+                { type: "Private", cidrMask: 20 },
+                { type: "Isolated", cidrMask: 24 },
+              ]
+            : [
+                { type: "Public", cidrMask: 24 },
+                { type: "Isolated", cidrMask: 24 },
+              ],
+        );
+        expect(vpc.protect).to.equal(true);
+        const core = named(s.registrations, SERVICE, "core-service");
+        expect(core.inputs.networkConfiguration).to.deep.equal(
+          production
+            ? {
+                subnets: ["subnet-private-a", "subnet-private-b", "subnet-private-c"],
+                securityGroups: ["sg-core-task-sg"],
+                assignPublicIp: false,
+              }
+            : {
+                subnets: ["subnet-public-a", "subnet-public-b", "subnet-public-c"],
+                securityGroups: ["sg-core-task-sg"],
+                assignPublicIp: true,
+              },
+        );
+      });
+
+      it("opens the load balancer on 80 and 443 only, and redirects HTTP", () => {
+        const rules = ofType(s.registrations, INGRESS).filter(
+          (rule) => rule.inputs.securityGroupId === "sg-load-balancer-sg",
+        );
+        expect(
+          rules.map(
+            (rule) =>
+              `${rule.inputs.ipProtocol} ${rule.inputs.fromPort}-${rule.inputs.toPort} ${rule.inputs.cidrIpv4 ?? rule.inputs.cidrIpv6}`,
+          ),
+        ).to.deep.equal([
+          "tcp 80-80 0.0.0.0/0",
+          "tcp 80-80 ::/0",
+          "tcp 443-443 0.0.0.0/0",
+          "tcp 443-443 ::/0",
+        ]);
+        const egress = named(
+          s.registrations,
+          "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+          "load-balancer-out-vpc",
+        );
+        expect(egress.inputs).to.deep.include({
+          ipProtocol: "tcp",
+          fromPort: 0,
+          toPort: 65535,
+          cidrIpv4: "172.32.0.0/16",
+        });
+        const alb = named(s.registrations, "aws:lb/loadBalancer:LoadBalancer", "load-balancer-alb");
+        expect(alb.inputs).to.deep.include({
+          internal: false,
+          loadBalancerType: "application",
+          dropInvalidHeaderFields: true,
+          enableDeletionProtection: production,
+        });
+        expect(alb.inputs.subnets).to.deep.equal([
+          "subnet-public-a",
+          "subnet-public-b",
+          "subnet-public-c",
+        ]);
+        const http = named(s.registrations, "aws:lb/listener:Listener", "load-balancer-http");
+        expect(http.inputs.port).to.equal(80);
+        expect(http.inputs.defaultActions).to.deep.equal([
+          {
+            type: "redirect",
+            redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" },
+          },
+        ]);
+        const https = named(s.registrations, "aws:lb/listener:Listener", "load-balancer-https");
+        expect(https.inputs).to.deep.include({
+          port: 443,
+          protocol: "HTTPS",
+          sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+          certificateArn: CERTIFICATE_ARN,
+        });
+        expect(https.inputs.defaultActions).to.deep.equal([
+          {
+            type: "fixed-response",
+            fixedResponse: {
+              statusCode: "404",
+              contentType: "text/plain",
+              messageBody: "Not found",
+            },
+          },
+        ]);
+      });
+
+      it("redirects the former sub-sites, behind the header when maintenance is on", () => {
+        const redirects = ofType(s.registrations, RULE).filter((rule) =>
+          rule.name.startsWith("load-balancer-redirect-"),
+        );
+        expect(
+          redirects.map(
+            (rule) =>
+              `${rule.inputs.priority} ${rule.inputs.conditions[0].hostHeader.values[0]} -> ${rule.inputs.actions[0].redirect.host}${rule.inputs.actions[0].redirect.path} ${rule.inputs.actions[0].redirect.statusCode}`,
+          ),
+        ).to.deep.equal([
+          `50 go.${domain} -> api.${domain}/items/short-links/#{path} HTTP_302`,
+          `51 account.${domain} -> ${domain}/account/#{path} HTTP_301`,
+          `52 auth.${domain} -> ${domain}/auth/#{path} HTTP_301`,
+          `53 player.${domain} -> ${domain}/player/#{path} HTTP_301`,
+          `54 builder.${domain} -> ${domain}/builder/#{path} HTTP_301`,
+          `55 analytics.${domain} -> ${domain}/analytics/#{path} HTTP_301`,
+          `56 association.${domain} -> ${domain}/about-us HTTP_301`,
+        ]);
+        const header =
+          state === "running" ? undefined : `x-graasp-maintenance-bypass=${BYPASS_TOKEN}`;
+        for (const rule of redirects) expect(headerOf(rule)).to.equal(header);
+      });
+
+      it("gates exactly the rules the state table puts behind maintenance", () => {
+        const gated = ofType(s.registrations, RULE)
+          .filter(
+            (rule) =>
+              !rule.name.startsWith("load-balancer-redirect-") &&
+              !rule.name.startsWith("maintenance-"),
+          )
+          .map((rule) => `${rule.name}${headerOf(rule) ? " +header" : ""}`)
+          .sort();
+        const coreGated = state === "running" ? "" : " +header";
+        const adminGated = state === "stopped" ? " +header" : "";
+        expect(gated).to.deep.equal(
+          [
+            `admin-rule-10${adminGated}`,
+            `core-rule-1${coreGated}`,
+            `core-rule-2${coreGated}`,
+            `core-rule-7${coreGated}`,
+            `etherpad-rule-4${coreGated}`,
+            `library-rule-30${coreGated}`,
+            `umami-rule-5${adminGated}`,
+          ].sort(),
+        );
+      });
+
+      it("answers 503 during maintenance: JSON for the API, HTML for people", () => {
+        const maintenance = ofType(s.registrations, RULE)
+          .filter((rule) => rule.name.startsWith("maintenance-"))
+          .sort((a, b) => a.inputs.priority - b.inputs.priority);
+        if (state === "running") {
+          expect(maintenance).to.deep.equal([]);
+          return;
+        }
+        expect(
+          maintenance.map((rule) => ({
+            name: rule.name,
+            priority: rule.inputs.priority,
+            conditions: rule.inputs.conditions,
+            response: rule.inputs.actions[0].fixedResponse,
+          })),
+        ).to.deep.equal([
+          {
+            name: "maintenance-api",
+            priority: 3,
+            conditions: [{ hostHeader: { values: [`api.${domain}`] } }],
+            response: {
+              statusCode: "503",
+              contentType: "application/json",
+              messageBody: MAINTENANCE_JSON,
+            },
+          },
+          {
+            name: "maintenance-apex-api",
+            priority: 8,
+            conditions: [
+              { hostHeader: { values: [domain] } },
+              { pathPattern: { values: ["/api/*"] } },
+            ],
+            response: {
+              statusCode: "503",
+              contentType: "application/json",
+              messageBody: MAINTENANCE_JSON,
+            },
+          },
+          {
+            name: "maintenance-page",
+            priority: 1000,
+            conditions: [{ hostHeader: { values: [domain, `*.${domain}`] } }],
+            response: {
+              statusCode: "503",
+              contentType: "text/html",
+              messageBody: MAINTENANCE_HTML,
+            },
+          },
+        ]);
+        for (const rule of maintenance)
+          expect(Buffer.byteLength(rule.inputs.actions[0].fixedResponse.messageBody)).to.be.at.most(
+            1024,
+          );
+      });
+
+      it("routes core's API hosts, including the legacy rewrite", () => {
+        const rewrite = named(s.registrations, RULE, "core-rule-2");
+        expect(rewrite.inputs.conditions[0]).to.deep.equal({
+          hostHeader: { values: [`api.${domain}`] },
+        });
+        expect(rewrite.inputs.transforms).to.deep.equal([
+          {
+            type: "url-rewrite",
+            urlRewriteConfig: { rewrite: { regex: "^/(.*)$", replace: "/api/$1" } },
+          },
+        ]);
+        const apex = named(s.registrations, RULE, "core-rule-7");
+        expect(apex.inputs.conditions.slice(0, 2)).to.deep.equal([
+          { hostHeader: { values: [domain] } },
+          { pathPattern: { values: ["/api/*"] } },
+        ]);
+        expect(apex.inputs.actions).to.deep.equal([
+          {
+            type: "forward",
+            targetGroupArn:
+              "arn:aws:elasticloadbalancing:eu-central-2:123456789012:targetgroup/core-tg/73e2d6bc24d8a067",
+          },
+        ]);
+        const tg = named(s.registrations, "aws:lb/targetGroup:TargetGroup", "core-tg");
+        expect(tg.inputs).to.deep.include({
+          port: 3111,
+          protocol: "HTTP",
+          targetType: "ip",
+          deregistrationDelay: 30,
+        });
+        expect(tg.inputs.healthCheck).to.deep.equal({
+          path: "/health",
+          matcher: "200-399",
+          interval: 30,
+          timeout: 15,
+          healthyThreshold: 2,
+          unhealthyThreshold: 3,
+        });
+      });
+
+      it("runs each service at the count the state table gives its tier", () => {
+        for (const name of SERVICE_NAMES) {
+          const expected =
+            name === "core" && production && DESIRED[state].core === 1 ? 2 : DESIRED[state][name];
+          expect(desiredCount(s, name), name).to.equal(expected);
+        }
+      });
+
+      it("bounds autoscaling to 0..0 when the tier is off, and lets it own the count when on", () => {
+        const bounds = ofType(s.registrations, TARGET)
+          .sort((a, b) => a.name.localeCompare(b.name))
+          .map(
+            (target) => `${target.name} ${target.inputs.minCapacity}..${target.inputs.maxCapacity}`,
+          );
+        const coreBase = production ? 2 : 1;
+        expect(bounds).to.deep.equal(
+          state === "running" || state === "restricted"
+            ? [`core-scaling ${coreBase}..8`, "library-scaling 1..8", "workers-scaling 1..8"]
+            : ["core-scaling 0..0", "library-scaling 0..0", "workers-scaling 0..0"],
+        );
+        const ignored = ofType(s.registrations, SERVICE)
+          .filter((service) => service.ignoreChanges.includes("desiredCount"))
+          .map((service) => service.name)
+          .sort();
+        expect(ignored).to.deep.equal(
+          state === "running" || state === "restricted"
+            ? ["core-service", "library-service", "workers-service"]
+            : [],
+        );
+      });
+
+      it("places tasks on Fargate by each service's spot preference, every weight above 0", () => {
+        const strategies = Object.fromEntries(
+          ofType(s.registrations, SERVICE).map((service) => [
+            service.inputs.name,
+            (service.inputs.capacityProviderStrategies as any[])
+              .map((share) => `${share.capacityProvider}:${share.base}/${share.weight}`)
+              .join(" "),
+          ]),
+        );
+        const upscale = "FARGATE:1/1 FARGATE_SPOT:0/3";
+        expect(strategies).to.deep.equal(
+          production
+            ? {
+                core: upscale,
+                workers: upscale,
+                library: upscale,
+                etherpad: "FARGATE:0/1",
+                umami: "FARGATE:0/1",
+                admin: upscale,
+                meilisearch: "FARGATE:0/1",
+                iframely: "FARGATE:0/1",
+                redis: "FARGATE:0/1",
+              }
+            : {
+                core: "FARGATE_SPOT:0/1",
+                workers: "FARGATE_SPOT:0/1",
+                library: upscale,
+                etherpad: "FARGATE_SPOT:0/1",
+                umami: "FARGATE_SPOT:0/1",
+                admin: "FARGATE:0/1",
+                meilisearch: "FARGATE:0/1",
+                iframely: "FARGATE_SPOT:0/1",
+                redis: "FARGATE:0/1",
+              },
+        );
+        for (const service of ofType(s.registrations, SERVICE)) {
+          expect(service.inputs.deploymentCircuitBreaker).to.deep.equal({
+            enable: true,
+            rollback: true,
+          });
+          expect(service.inputs.waitForSteadyState).to.equal(true);
+          expect(service.inputs.enableExecuteCommand).to.equal(service.inputs.name === "admin");
+          expect(service.inputs.serviceConnectConfiguration.enabled).to.equal(true);
+        }
+        const meilisearch = named(s.registrations, SERVICE, "meilisearch-service");
+        expect(meilisearch.inputs.serviceConnectConfiguration.services).to.deep.equal([
+          {
+            portName: "meilisearch-7700",
+            discoveryName: "graasp-meilisearch",
+            clientAlias: [{ port: 7700, dnsName: "graasp-meilisearch" }],
+          },
+        ]);
+      });
+
+      it("admits each service only from the load balancer or its named clients", () => {
+        const sources = ofType(s.registrations, INGRESS)
+          .filter(
+            (rule) =>
+              rule.inputs.referencedSecurityGroupId !== undefined &&
+              rule.inputs.securityGroupId !== "sg-database-sg",
+          )
+          .map(
+            (rule) =>
+              `${rule.inputs.securityGroupId}:${rule.inputs.fromPort} <- ${rule.inputs.referencedSecurityGroupId}`,
+          )
+          .sort();
+        expect(sources).to.deep.equal(
+          [
+            "sg-core-task-sg:3111 <- sg-load-balancer-sg",
+            "sg-library-task-sg:3000 <- sg-load-balancer-sg",
+            "sg-etherpad-task-sg:9001 <- sg-load-balancer-sg",
+            "sg-umami-task-sg:3000 <- sg-load-balancer-sg",
+            "sg-admin-task-sg:4000 <- sg-load-balancer-sg",
+            "sg-meilisearch-task-sg:7700 <- sg-core-task-sg",
+            "sg-meilisearch-task-sg:7700 <- sg-workers-task-sg",
+            "sg-iframely-task-sg:8061 <- sg-core-task-sg",
+            "sg-redis-task-sg:6379 <- sg-core-task-sg",
+            "sg-redis-task-sg:6379 <- sg-workers-task-sg",
+          ].sort(),
+        );
+        expect(
+          ofType(s.registrations, INGRESS)
+            .filter(
+              (rule) => rule.inputs.cidrIpv4 !== undefined || rule.inputs.cidrIpv6 !== undefined,
+            )
+            .map((rule) => rule.inputs.securityGroupId),
+        ).to.deep.equal(Array(4).fill("sg-load-balancer-sg"));
+      });
+
+      it("admits PostgreSQL exactly from the services that use the database", () => {
+        const clients = ofType(s.registrations, INGRESS)
+          .filter((rule) => rule.inputs.securityGroupId === "sg-database-sg")
+          .map(
+            (rule) =>
+              `${rule.inputs.ipProtocol}/${rule.inputs.fromPort}-${rule.inputs.toPort} <- ${rule.inputs.referencedSecurityGroupId}`,
+          );
+        expect(clients).to.deep.equal([
+          ...["core", "workers", "etherpad", "umami", "admin"].map(
+            (client) => `tcp/5432-5432 <- sg-${client}-task-sg`,
+          ),
+          "tcp/5432-5432 <- sg-migrate-sg",
+        ]);
+      });
+
+      it("builds the database private, encrypted, TLS-only and protected", () => {
+        const instance = named(s.registrations, "aws:rds/instance:Instance", "database-instance");
+        expect(instance.inputs).to.deep.include({
+          identifier: `graasp-${stack}`,
+          engine: "postgres",
+          engineVersion: "16",
+          instanceClass: production ? "db.t4g.small" : "db.t4g.micro",
+          storageType: "gp3",
+          allocatedStorage: 20,
+          maxAllocatedStorage: 1000,
+          storageEncrypted: true,
+          multiAz: false,
+          publiclyAccessible: false,
+          backupRetentionPeriod: production ? 7 : 1,
+          deletionProtection: production,
+          skipFinalSnapshot: false,
+          finalSnapshotIdentifier: `graasp-${stack}-final-a1b2c3d4`,
+          performanceInsightsEnabled: true,
+          dbName: "graasp",
+          username: "graasp",
+          password: "generated-password-database-master-password",
+        });
+        expect(instance.inputs.enabledCloudwatchLogsExports).to.deep.equal([
+          "postgresql",
+          "upgrade",
+        ]);
+        expect(instance.inputs.vpcSecurityGroupIds).to.deep.equal(["sg-database-sg"]);
+        expect(instance.protect).to.equal(true);
+        const parameters = named(
+          s.registrations,
+          "aws:rds/parameterGroup:ParameterGroup",
+          "database-parameters",
+        );
+        expect(parameters.inputs.family).to.equal("postgres16");
+        expect(parameters.inputs.parameters).to.deep.equal([{ name: "rds.force_ssl", value: "1" }]);
+        const subnets = named(
+          s.registrations,
+          "aws:rds/subnetGroup:SubnetGroup",
+          "database-subnets",
+        );
+        expect(subnets.inputs.subnetIds).to.deep.equal([
+          "subnet-isolated-a",
+          "subnet-isolated-b",
+          "subnet-isolated-c",
+        ]);
+        expect(
+          named(s.registrations, "aws:secretsmanager/secret:Secret", "database-credentials").inputs
+            .name,
+        ).to.equal(`graasp/${stack}/database`);
+      });
+
+      it("protects every stateful resource", () => {
+        const stateful = s.registrations.filter((r) =>
+          [
+            "aws:rds/instance:Instance",
+            "aws:secretsmanager/secret:Secret",
+            "aws:cloudwatch/logGroup:LogGroup",
+            "random:index/randomPassword:RandomPassword",
+            "awsx:ec2:Vpc",
+          ].includes(r.type),
+        );
+        expect(stateful).to.have.length(21);
+        expect(stateful.filter((r) => !r.protect).map((r) => r.name)).to.deep.equal([]);
+      });
+
+      it("keeps every secret value out of container environments and plain inputs", () => {
+        const secretValues = [
+          ...Object.values(SECRETS),
+          BYPASS_TOKEN,
+          "generated-password-database-master-password",
+        ];
+        for (const definition of ofType(s.registrations, "aws:ecs/taskDefinition:TaskDefinition")) {
+          const text = definition.inputs.containerDefinitions as string;
+          for (const value of secretValues)
+            expect(text, `${definition.name}`).not.to.include(value);
+          for (const container of JSON.parse(text))
+            for (const variable of container.environment)
+              expect(variable.name).not.to.match(/SECRET|PASSWORD|DSN|_KEY$/);
+        }
+        // Only secret versions, the master password's consumer and header conditions may carry them.
+        const allowed = new Set([
+          "aws:secretsmanager/secretVersion:SecretVersion",
+          "aws:rds/instance:Instance",
+          RULE,
+        ]);
+        for (const registration of s.registrations.filter((r) => !allowed.has(r.type))) {
+          const text = JSON.stringify(registration.inputs);
+          for (const value of secretValues)
+            expect(text, `${registration.type} ${registration.name}`).not.to.include(value);
+        }
+      });
+
+      it("gives core its secrets by reference from its own secret", () => {
+        const core = named(
+          s.registrations,
+          "aws:ecs/taskDefinition:TaskDefinition",
+          "core-task-task",
+        );
+        const [main, sidecar] = JSON.parse(core.inputs.containerDefinitions);
+        expect(main.image).to.equal(
+          "123456789012.dkr.ecr.eu-central-2.amazonaws.com/graasp:core-v1.66.0",
+        );
+        expect(sidecar.image).to.equal(
+          "123456789012.dkr.ecr.eu-central-2.amazonaws.com/graasp:nudenet-v1.66.0",
+        );
+        expect(main.secrets).to.have.length(15);
+        expect(main.secrets[0]).to.deep.equal({
+          name: "ADMIN_SHARED_SECRET",
+          valueFrom: `arn:aws:secretsmanager:eu-central-2:123456789012:secret:graasp/${stack}/tasks/core-AbCdEf:ADMIN_SHARED_SECRET::`,
+        });
+        expect(core.inputs).to.deep.include({
+          family: `graasp-${stack}-core`,
+          cpu: "1024",
+          memory: "2048",
+          networkMode: "awsvpc",
+        });
+        expect(core.inputs.runtimePlatform).to.deep.equal({
+          operatingSystemFamily: "LINUX",
+          cpuArchitecture: "ARM64",
+        });
+      });
+
+      it("orders the database power, the services and the migration by the transition", () => {
+        const power = named(s.registrations, DYNAMIC, "database-power");
+        expect(power.inputs.desiredState).to.equal(state === "stopped" ? "stopped" : "available");
+        expect(power.inputs.instanceIdentifier).to.equal(`graasp-${stack}`);
+        const services = ofType(s.registrations, SERVICE);
+        const targets = ofType(s.registrations, TARGET);
+        if (state === "stopped") {
+          // Every service and autoscaling target, plus the instance its identifier comes from.
+          const instance = named(s.registrations, "aws:rds/instance:Instance", "database-instance");
+          expect([...power.dependencies].sort()).to.deep.equal(
+            [...services, ...targets, instance].map((r) => r.urn).sort(),
+          );
+          for (const service of services) expect(service.dependencies).not.to.include(power.urn);
+        } else {
+          expect(power.dependencies.filter((urn) => urn.includes("ecs/service"))).to.deep.equal([]);
+          for (const resource of [...services, ...targets])
+            expect(resource.dependencies, resource.name).to.include(power.urn);
+        }
+        const migrations = s.registrations.filter(
+          (r) => r.type === DYNAMIC && r.name === "migration",
+        );
+        if (state !== "db-only") {
+          expect(migrations).to.deep.equal([]);
+          return;
+        }
+        const [migration] = migrations;
+        const coreTier = [
+          "core",
+          "workers",
+          "library",
+          "etherpad",
+          "meilisearch",
+          "iframely",
+          "redis",
+        ];
+        const expected = [
+          power.urn,
+          ...services.filter((r) => coreTier.includes(r.inputs.name)).map((r) => r.urn),
+          ...targets
+            .filter((r) => ["core-scaling", "workers-scaling", "library-scaling"].includes(r.name))
+            .map((r) => r.urn),
+        ];
+        expect(migration.dependencies).to.include.members(expected);
+        expect(
+          migration.dependencies.filter(
+            (urn) => urn.includes("admin-service") || urn.includes("umami-service"),
+          ),
+        ).to.deep.equal([]);
+        expect(migration.inputs).to.deep.include({
+          appVersion: "v1.66.0",
+          containerName: "migrate",
+          logGroupName: `/graasp/${stack}/migrate`,
+          logStreamPrefix: "ecs",
+          assignPublicIp: !production,
+        });
+        expect(migration.inputs.securityGroupIds).to.deep.equal(["sg-migrate-sg"]);
+      });
+    });
+
+describe("states compared", () => {
+  it("keeps the administration tier up in db-only and everything down in stopped", async () => {
+    const dbOnly = await scenario("staging", "db-only" as DeploymentState);
+    expect(dbOnly.outputs.services.admin).to.equal(1);
+    expect(dbOnly.outputs.services.core).to.equal(0);
+    const stopped = await scenario("staging", "stopped");
+    expect(Object.values(stopped.outputs.services).every((count) => count === 0)).to.equal(true);
+  });
+});
