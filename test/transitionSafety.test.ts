@@ -1,0 +1,137 @@
+/*
+ * Transition safety: for both stacks and every ordered pair of deployment states, what a
+ * `pulumi up` would change. What this cannot prove: the provider's own diff (a property it
+ * normalises could still show up in a real preview); `pulumi preview` on a real stack does.
+ */
+import { expect } from "chai";
+import { diffResources, isStateful } from "../tools/resourceDiff";
+import { STACKS } from "./fixtures";
+import { STATES, scenario } from "./scenarios";
+
+const SERVICE = "aws:ecs/service:Service";
+const TARGET = "aws:appautoscaling/target:Target";
+const RULE = "aws:lb/listenerRule:ListenerRule";
+const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
+
+/** What a state change may touch, and which properties of it. */
+const ALLOWED_CHANGES: Readonly<Record<string, readonly RegExp[]>> = {
+  [SERVICE]: [/^desiredCount$/],
+  [TARGET]: [/^minCapacity$/, /^maxCapacity$/],
+  // The bypass header condition comes and goes with maintenance.
+  [RULE]: [/^conditions\[\d\]/],
+  [DYNAMIC]: [/^desiredState$/],
+};
+
+for (const stack of STACKS)
+  describe(`transitions of ${stack}`, function () {
+    this.timeout(30_000);
+
+    for (const from of STATES)
+      for (const to of STATES.filter((state) => state !== from))
+        it(`${from} -> ${to}: no stateful resource or task definition changes`, async () => {
+          const [before, after] = [await scenario(stack, from), await scenario(stack, to)];
+          const changes = diffResources(before.registrations, after.registrations);
+
+          expect(
+            changes.filter((change) => isStateful(change.type)).map((change) => change.urn),
+          ).to.deep.equal([]);
+          expect(
+            changes.filter((change) => change.type === "aws:ecs/taskDefinition:TaskDefinition"),
+          ).to.deep.equal([]);
+
+          for (const change of changes) {
+            const allowed = ALLOWED_CHANGES[change.type];
+            expect(allowed, `${change.kind} ${change.type} ${change.name}`).not.to.equal(undefined);
+            if (change.kind === "changed")
+              for (const property of change.properties)
+                expect(
+                  allowed.some((pattern) => pattern.test(property.path)),
+                  `${change.name}.${property.path}`,
+                ).to.equal(true);
+            else {
+              // Only the maintenance responses and the migration come and go.
+              expect(change.name).to.match(/^(maintenance-(api|apex-api|page)|migration)$/);
+            }
+          }
+        });
+
+    it("keeps the inputs of every stateful resource identical in all four states", async () => {
+      const [first, ...others] = await Promise.all(STATES.map((state) => scenario(stack, state)));
+      const stateful = (registrations: typeof first.registrations) =>
+        registrations
+          .filter((r) => isStateful(r.type))
+          .map((r) => ({ urn: r.urn, inputs: r.inputs, protect: r.protect }));
+      const reference = stateful(first.registrations);
+      expect(reference.map((r) => r.urn.split("::").pop()).sort()).to.deep.equal(
+        [
+          "database-credentials",
+          "database-credentials-value",
+          "database-final-snapshot-suffix",
+          "database-instance",
+          "database-master-password",
+          "database-parameters",
+          "database-subnets",
+          "load-balancer-alb",
+          "network-vpc",
+          ...[
+            "core",
+            "workers",
+            "library",
+            "etherpad",
+            "umami",
+            "admin",
+            "meilisearch",
+            "iframely",
+            "redis",
+          ].map((name) => `${name}-task-logs`),
+          "migrate-logs",
+          ...["core", "workers", "etherpad", "umami", "admin", "meilisearch"].flatMap((name) => [
+            `${name}-task-secret`,
+            `${name}-task-secret-value`,
+          ]),
+          "migrate-secret",
+          "migrate-secret-value",
+        ].sort(),
+      );
+      for (const other of others) expect(stateful(other.registrations)).to.deep.equal(reference);
+    });
+
+    it("changes only task counts, autoscaling bounds, listener rules and the transition resources", async () => {
+      const running = await scenario(stack, "running");
+      const stopped = await scenario(stack, "stopped");
+      const changes = diffResources(running.registrations, stopped.registrations);
+      const summary = changes.map((change) => `${change.kind} ${change.name}`).sort();
+      expect(summary).to.deep.equal(
+        [
+          "added maintenance-api",
+          "added maintenance-apex-api",
+          "added maintenance-page",
+          "changed database-power",
+          ...[
+            "core",
+            "workers",
+            "library",
+            "etherpad",
+            "umami",
+            "admin",
+            "meilisearch",
+            "iframely",
+            "redis",
+          ].map((name) => `changed ${name}-service`),
+          ...["core", "workers", "library"].map((name) => `changed ${name}-scaling`),
+          ...[
+            "core-rule-1",
+            "core-rule-2",
+            "core-rule-7",
+            "etherpad-rule-4",
+            "library-rule-30",
+            "umami-rule-5",
+            "admin-rule-10",
+          ].map((name) => `changed ${name}`),
+          ...["go", "account", "auth", "player", "builder", "analytics", "association"].map(
+            (host) => `changed load-balancer-redirect-${host}`,
+          ),
+        ].sort(),
+      );
+    });
+  });
