@@ -259,6 +259,59 @@ for (const stack of STACKS)
         ]);
       });
 
+      it("runs the cluster with Container Insights, both Fargate providers and a scoped execution role", () => {
+        const cluster = named(s.registrations, "aws:ecs/cluster:Cluster", "cluster-cluster");
+        expect(cluster.inputs.name).to.equal(`graasp-${stack}`);
+        expect(cluster.inputs.settings).to.deep.equal([
+          { name: "containerInsights", value: "enabled" },
+        ]);
+        const providers = named(
+          s.registrations,
+          "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
+          "cluster-capacity",
+        );
+        expect(providers.inputs.capacityProviders).to.deep.equal(["FARGATE", "FARGATE_SPOT"]);
+        const namespace = named(
+          s.registrations,
+          "aws:servicediscovery/httpNamespace:HttpNamespace",
+          "cluster-namespace",
+        );
+        expect(namespace.inputs.name).to.equal(`graasp-${stack}`);
+        const role = named(s.registrations, "aws:iam/role:Role", "cluster-execution-role");
+        expect(JSON.parse(role.inputs.assumeRolePolicy)).to.deep.equal({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "ecs-tasks.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
+            },
+          ],
+        });
+        const policy = JSON.parse(
+          named(s.registrations, "aws:iam/rolePolicy:RolePolicy", "cluster-execution-policy").inputs
+            .policy,
+        );
+        expect(
+          policy.Statement.map((statement: { Resource: string }) => statement.Resource),
+        ).to.deep.equal([
+          "*",
+          "arn:aws:ecr:*:123456789012:repository/*",
+          `arn:aws:logs:eu-central-2:123456789012:log-group:/graasp/${stack}/*:*`,
+          `arn:aws:secretsmanager:eu-central-2:123456789012:secret:graasp/${stack}/tasks/*`,
+        ]);
+        const taskRoles = ofType(s.registrations, "aws:iam/role:Role")
+          .map((r) => r.name)
+          .sort();
+        expect(taskRoles).to.deep.equal([
+          "admin-task-task-role",
+          "cluster-execution-role",
+          "core-task-task-role",
+          "workers-task-task-role",
+        ]);
+      });
+
       it("redirects the former sub-sites, behind the header when maintenance is on", () => {
         const redirects = ofType(s.registrations, RULE).filter((rule) =>
           rule.name.startsWith("load-balancer-redirect-"),
