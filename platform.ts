@@ -15,6 +15,7 @@ import {
   qualifiedHost,
 } from "./components/catalog";
 import { LOG_STREAM_PREFIX, TemplateValues, secretPayload } from "./components/containers";
+import { CiAccess } from "./components/ciAccess";
 import { GraaspCluster } from "./components/cluster";
 import { GraaspDatabase } from "./components/database";
 import { STATE_TABLE, tierRuns } from "./components/deploymentStates";
@@ -221,6 +222,17 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
       },
       { dependsOn: [power, ...countResources(order.migrationWaitsForTiers)] },
     );
+
+  // Roles and GitHub settings for the workflows, only where the stack is wired to a repository.
+  if (config.github !== undefined)
+    new CiAccess("ci", {
+      stack: config.stack,
+      environment: config.environment,
+      region: config.region,
+      repository: config.github.repository,
+      productionReviewers: config.github.productionReviewers,
+      oidcProviderArn: config.github.oidcProviderArn,
+    });
 
   return {
     deploymentState: config.deploymentState,

@@ -7,8 +7,9 @@ import { expect } from "chai";
 import { SERVICE_NAMES } from "../components/catalog";
 import { DeploymentState } from "../components/deploymentStates";
 import { MAINTENANCE_HTML, MAINTENANCE_JSON } from "../components/maintenanceContent";
-import { BYPASS_TOKEN, CERTIFICATE_ARN, DOMAINS, SECRETS, STACKS } from "./fixtures";
-import { Registration, named, ofType } from "./mocks";
+import { BYPASS_TOKEN, CERTIFICATE_ARN, DOMAINS, SECRETS, STACKS, configFor } from "./fixtures";
+import { createPlatform } from "../platform";
+import { Registration, evaluate, named, ofType } from "./mocks";
 import { STATES, Scenario, scenario } from "./scenarios";
 
 const RULE = "aws:lb/listenerRule:ListenerRule";
@@ -770,6 +771,33 @@ for (const stack of STACKS)
         expect(migration.inputs.securityGroupIds).to.deep.equal(["sg-migrate-sg"]);
       });
     });
+
+describe("CI access", function () {
+  this.timeout(20_000);
+  it("exists only when graasp:github is set", async () => {
+    const without = await scenario("staging", "running");
+    expect(without.registrations.filter((r) => r.type === "graasp:index:CiAccess")).to.deep.equal(
+      [],
+    );
+    const { registrations } = await evaluate("production", () =>
+      createPlatform(
+        configFor("production", "running", {
+          github: JSON.stringify({
+            repository: "graasp/graasp-infrastructure",
+            productionReviewers: ["alice"],
+          }),
+        }),
+      ),
+    );
+    expect(
+      registrations.filter((r) => r.type === "graasp:index:CiAccess").map((r) => r.name),
+    ).to.deep.equal(["ci"]);
+    const roles = registrations.filter(
+      (r) => r.type === "aws:iam/role:Role" && r.parentUrn.includes("CiAccess"),
+    );
+    expect(roles).to.have.length(2);
+  });
+});
 
 describe("states compared", () => {
   it("keeps the administration tier up in db-only and everything down in stopped", async () => {
