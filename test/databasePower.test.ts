@@ -15,12 +15,7 @@ import {
   StartDBInstanceCommand,
   StopDBInstanceCommand,
 } from "@aws-sdk/client-rds";
-import {
-  awsClientConfig,
-  Clock,
-  pollUntil,
-  PREVIEW_UNKNOWN,
-} from "../components/providers/awsClients";
+import { awsClientConfig, pollUntil, PREVIEW_UNKNOWN } from "../components/providers/awsClients";
 import {
   checkDatabasePowerInputs,
   DatabasePowerController,
@@ -29,27 +24,7 @@ import {
   diffDatabasePower,
   powerStateOf,
 } from "../components/providers/databasePower";
-
-class FakeClock implements Clock {
-  time = 0;
-  readonly sleeps: number[] = [];
-  now(): number {
-    return this.time;
-  }
-  async sleep(ms: number): Promise<void> {
-    this.sleeps.push(ms);
-    this.time += ms;
-  }
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected the promise to reject");
-}
+import { FakeClock, rejectionOf } from "./fakes";
 
 const ID = "graasp-production";
 const REGION = "eu-central-2";

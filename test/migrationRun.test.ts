@@ -21,7 +21,7 @@ import {
   GetLogEventsCommand,
   ResourceNotFoundException,
 } from "@aws-sdk/client-cloudwatch-logs";
-import { Clock, PREVIEW_UNKNOWN } from "../components/providers/awsClients";
+import { PREVIEW_UNKNOWN } from "../components/providers/awsClients";
 import {
   checkMigrationRunInputs,
   diffMigrationRun,
@@ -30,27 +30,7 @@ import {
   migrationRunProvider,
   taskFamilyOf,
 } from "../components/providers/migrationRun";
-
-class FakeClock implements Clock {
-  time = 0;
-  readonly sleeps: number[] = [];
-  now(): number {
-    return this.time;
-  }
-  async sleep(ms: number): Promise<void> {
-    this.sleeps.push(ms);
-    this.time += ms;
-  }
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected the promise to reject");
-}
+import { FakeClock, rejectionOf } from "./fakes";
 
 const REGION = "eu-central-2";
 const CLUSTER = "arn:aws:ecs:eu-central-2:123456789012:cluster/graasp-production";

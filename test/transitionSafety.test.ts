@@ -4,6 +4,7 @@
  * normalises could still show up in a real preview); `pulumi preview` on a real stack does.
  */
 import { expect } from "chai";
+import { SERVICE_NAMES } from "../components/catalog";
 import { diffResources, isStateful } from "../tools/resourceDiff";
 import { STACKS } from "./fixtures";
 import { STATES, scenario } from "./scenarios";
@@ -73,17 +74,7 @@ for (const stack of STACKS)
           "database-subnets",
           "load-balancer-alb",
           "network-vpc",
-          ...[
-            "core",
-            "workers",
-            "library",
-            "etherpad",
-            "umami",
-            "admin",
-            "meilisearch",
-            "iframely",
-            "redis",
-          ].map((name) => `${name}-task-logs`),
+          ...SERVICE_NAMES.map((name) => `${name}-task-logs`),
           "migrate-logs",
           ...["core", "workers", "etherpad", "umami", "admin", "meilisearch"].flatMap((name) => [
             `${name}-task-secret`,
@@ -107,17 +98,7 @@ for (const stack of STACKS)
           "added maintenance-apex-api",
           "added maintenance-page",
           "changed database-power",
-          ...[
-            "core",
-            "workers",
-            "library",
-            "etherpad",
-            "umami",
-            "admin",
-            "meilisearch",
-            "iframely",
-            "redis",
-          ].map((name) => `changed ${name}-service`),
+          ...SERVICE_NAMES.map((name) => `changed ${name}-service`),
           ...["core", "workers", "library"].map((name) => `changed ${name}-scaling`),
           ...[
             "core-rule-1",
