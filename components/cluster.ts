@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ecsTasksTrustPolicy, executionRolePolicy } from "./iamPolicies";
+import { createEcsTasksRole } from "./ecsRole";
+import { executionRolePolicy } from "./iamPolicies";
 import { ecrAccountId, logGroupPattern, resourcePrefix, taskSecretPattern } from "./naming";
 
 export interface GraaspClusterArgs {
@@ -67,20 +68,12 @@ export class GraaspCluster extends pulumi.ComponentResource {
   }
 
   private createExecutionRole(name: string, args: GraaspClusterArgs): aws.iam.Role {
-    const role = new aws.iam.Role(
-      `${name}-execution-role`,
+    return createEcsTasksRole(
       {
+        roleName: `${name}-execution-role`,
+        policyName: `${name}-execution-policy`,
         description: "ECS task execution role of Graasp's tasks",
-        assumeRolePolicy: pulumi
-          .output(args.accountId)
-          .apply((accountId) => JSON.stringify(ecsTasksTrustPolicy(accountId))),
-      },
-      { parent: this },
-    );
-    new aws.iam.RolePolicy(
-      `${name}-execution-policy`,
-      {
-        role: role.name,
+        accountId: args.accountId,
         policy: pulumi.output(args.accountId).apply((accountId) =>
           JSON.stringify(
             executionRolePolicy({
@@ -93,8 +86,7 @@ export class GraaspCluster extends pulumi.ComponentResource {
           ),
         ),
       },
-      { parent: this },
+      this,
     );
-    return role;
   }
 }

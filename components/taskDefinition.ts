@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { Environment, TaskEntry } from "./catalog";
 import { TemplateValues, containerDefinitions, hasSecrets, imageReference } from "./containers";
 import { statefulOptions } from "./database";
-import { ecsTasksTrustPolicy, taskRolePolicy } from "./iamPolicies";
+import { createEcsTasksRole } from "./ecsRole";
+import { taskRolePolicy } from "./iamPolicies";
 import { bucketName, logGroupName, taskFamily, taskSecretName } from "./naming";
 
 export interface GraaspTaskDefinitionArgs {
@@ -157,21 +158,15 @@ export class GraaspTaskDefinition extends pulumi.ComponentResource {
       sendEmail,
     });
     if (policy === undefined) return undefined;
-    const role = new aws.iam.Role(
-      `${name}-task-role`,
+    return createEcsTasksRole(
       {
+        roleName: `${name}-task-role`,
+        policyName: `${name}-task-policy`,
         description: `Graasp ${args.entry.name} tasks`,
-        assumeRolePolicy: pulumi
-          .output(args.accountId)
-          .apply((accountId) => JSON.stringify(ecsTasksTrustPolicy(accountId))),
+        accountId: args.accountId,
+        policy: JSON.stringify(policy),
       },
-      { parent: this },
+      this,
     );
-    new aws.iam.RolePolicy(
-      `${name}-task-policy`,
-      { role: role.name, policy: JSON.stringify(policy) },
-      { parent: this },
-    );
-    return role;
   }
 }
