@@ -173,8 +173,7 @@ describe("service catalog", () => {
     expect(keysOf("umami")).to.deep.equal(["UMAMI_DB_PASSWORD", "UMAMI_JWT_SECRET"]);
     expect(keysOf("meilisearch")).to.deep.equal(["MEILISEARCH_MASTER_KEY"]);
     expect(keysOf("migrate")).to.deep.equal([]);
-    for (const name of ["library", "iframely", "redis"])
-      expect(keysOf(name)).to.deep.equal([]);
+    for (const name of ["library", "iframely", "redis"]) expect(keysOf(name)).to.deep.equal([]);
     const used = new Set(allTasks.flatMap(secretKeysOf));
     expect(SECRET_KEYS.filter((key) => !used.has(key))).to.deep.equal([]);
   });

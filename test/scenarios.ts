@@ -25,7 +25,9 @@ export function scenario(stack: StackName, state: DeploymentState): Promise<Scen
   let pending = cache.get(key);
   if (pending === undefined) {
     pending = queue.then(async () => {
-      const { result, registrations } = await evaluate(stack, () => createPlatform(configFor(stack, state)));
+      const { result, registrations } = await evaluate(stack, () =>
+        createPlatform(configFor(stack, state)),
+      );
       return {
         stack,
         state,
