@@ -26,7 +26,8 @@ export interface TemplateValues {
 
 export function expandTemplate(template: string, values: TemplateValues): string {
   return template.replace(
-    /\{([A-Za-z]+)(?::([A-Z_]+))?\}/g,
+    // Any brace pair is a placeholder, so a misspelt one fails here instead of shipping.
+    /\{([^{}:]*)(?::([^{}]*))?\}/g,
     (placeholder, name: string, key?: string) => {
       if (name === "setting" && key !== undefined && key in values.settings)
         return values.settings[key as AppSettingKey];

@@ -287,9 +287,24 @@ describe("container definitions", () => {
     expect(expandTemplate("{setting:GRAASPER_ID}", TEMPLATE_VALUES)).to.equal(
       "setting-graasper_id",
     );
+    expect(expandTemplate("{h5pBucket}.s3.{region}", TEMPLATE_VALUES)).to.equal(
+      "graasp-staging-h5p.s3.eu-central-2",
+    );
+    expect(() => expandTemplate("{setting:NOPE}", TEMPLATE_VALUES)).to.throw(
+      "Unknown placeholder {setting:NOPE} in the service catalog",
+    );
     expect(() => expandTemplate("{nope}", TEMPLATE_VALUES)).to.throw(
       "Unknown placeholder {nope} in the service catalog",
     );
+  });
+
+  it("expands every placeholder of every catalog variable", () => {
+    for (const task of allTasks)
+      for (const container of task.containers)
+        for (const [name, template] of Object.entries(container.environment))
+          expect(expandTemplate(template, TEMPLATE_VALUES), `${task.name} ${name}`).not.to.match(
+            /[{}]/,
+          );
   });
 
   it("writes the meilisearch container exactly, secrets by reference", () => {

@@ -696,6 +696,17 @@ for (const stack of STACKS)
         expect(sidecar.image).to.equal(
           "123456789012.dkr.ecr.eu-central-2.amazonaws.com/graasp:nudenet-v1.66.0",
         );
+        const environment = Object.fromEntries(
+          main.environment.map((v: { name: string; value: string }) => [v.name, v.value]),
+        );
+        expect(environment).to.deep.include({
+          H5P_INTEGRATION_URL: `https://graasp-${stack}-h5p.s3.eu-central-2.amazonaws.com/h5p-integration/index.html`,
+          S3_FILE_ITEM_BUCKET: `graasp-${stack}-file-items`,
+          PUBLIC_URL: `https://${DOMAINS[stack]}`,
+          SENTRY_ENV: stack,
+          GRAASPER_CREATOR_ID: "setting-graasper_id",
+        });
+        expect(Object.values(environment).join(" ")).not.to.match(/[{}]/);
         expect(main.secrets).to.have.length(15);
         expect(main.secrets[0]).to.deep.equal({
           name: "ADMIN_SHARED_SECRET",
