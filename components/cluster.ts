@@ -44,7 +44,7 @@ export class GraaspCluster extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new aws.ecs.ClusterCapacityProviders(
+    const capacity = new aws.ecs.ClusterCapacityProviders(
       `${name}-capacity`,
       {
         clusterName: cluster.name,
@@ -55,8 +55,11 @@ export class GraaspCluster extends pulumi.ComponentResource {
     );
     const executionRole = this.createExecutionRole(name, args);
 
-    this.clusterArn = cluster.arn;
-    this.clusterName = cluster.name;
+    // Services name capacity providers: they must wait until the cluster has them.
+    this.clusterArn = pulumi.all([cluster.arn, capacity.id]).apply(([arn]) => arn);
+    this.clusterName = pulumi
+      .all([cluster.name, capacity.id])
+      .apply(([clusterName]) => clusterName);
     this.namespaceArn = namespace.arn;
     this.executionRoleArn = executionRole.arn;
     this.registerOutputs({

@@ -64,7 +64,8 @@ export class GraaspService extends pulumi.ComponentResource {
       );
     const task = new GraaspTaskDefinition(`${name}-task`, args, { parent: this });
     const port = entry.containers[0].port;
-    const targetGroup = this.createRouting(name, args, task, port);
+    const routing = this.createRouting(name, args, task, port);
+    const targetGroup = routing?.targetGroup;
     const plan = countPlan({
       running: args.running,
       desiredCount: args.desiredCount,
@@ -120,7 +121,8 @@ export class GraaspService extends pulumi.ComponentResource {
       },
       {
         parent: this,
-        dependsOn: args.countDependsOn,
+        // ECS refuses a target group that no listener rule uses yet.
+        dependsOn: [...(args.countDependsOn ?? []), ...(routing?.rules ?? [])],
         ignoreChanges: plan.ignoreDesiredCountChanges ? ["desiredCount"] : [],
       },
     );
@@ -180,7 +182,7 @@ export class GraaspService extends pulumi.ComponentResource {
     args: GraaspServiceArgs,
     task: GraaspTaskDefinition,
     port: number | undefined,
-  ): aws.lb.TargetGroup | undefined {
+  ): { targetGroup: aws.lb.TargetGroup; rules: aws.lb.ListenerRule[] } | undefined {
     const { routing } = args.entry;
     if (routing.kind === "none" || port === undefined) return undefined;
     const sources: [string, pulumi.Input<string>][] =
@@ -230,29 +232,31 @@ export class GraaspService extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    for (const route of routing.routes)
-      new aws.lb.ListenerRule(
-        `${name}-rule-${route.priority}`,
-        {
-          listenerArn: args.loadBalancer!.listenerArn,
-          priority: route.priority,
-          conditions: [
-            { hostHeader: { values: [qualifiedHost(route.host, args.domain)] } },
-            ...(route.path === undefined ? [] : [{ pathPattern: { values: [route.path] } }]),
-            ...args.routeConditions,
-          ],
-          actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
-          transforms: route.rewrite && [
-            {
-              type: "url-rewrite",
-              urlRewriteConfig: {
-                rewrite: { regex: route.rewrite.regex, replace: route.rewrite.replace },
+    const rules = routing.routes.map(
+      (route) =>
+        new aws.lb.ListenerRule(
+          `${name}-rule-${route.priority}`,
+          {
+            listenerArn: args.loadBalancer!.listenerArn,
+            priority: route.priority,
+            conditions: [
+              { hostHeader: { values: [qualifiedHost(route.host, args.domain)] } },
+              ...(route.path === undefined ? [] : [{ pathPattern: { values: [route.path] } }]),
+              ...args.routeConditions,
+            ],
+            actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+            transforms: route.rewrite && [
+              {
+                type: "url-rewrite",
+                urlRewriteConfig: {
+                  rewrite: { regex: route.rewrite.regex, replace: route.rewrite.replace },
+                },
               },
-            },
-          ],
-        },
-        { parent: this },
-      );
-    return targetGroup;
+            ],
+          },
+          { parent: this },
+        ),
+    );
+    return { targetGroup, rules };
   }
 }

@@ -541,6 +541,22 @@ for (const stack of STACKS)
         ]);
       });
 
+      it("creates each service after its listener rules and the cluster's capacity providers", () => {
+        const capacity = named(
+          s.registrations,
+          "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
+          "cluster-capacity",
+        );
+        for (const service of ofType(s.registrations, SERVICE))
+          expect(service.dependencies, service.name).to.include(capacity.urn);
+        const core = named(s.registrations, SERVICE, "core-service");
+        const coreRules = ofType(s.registrations, RULE).filter((rule) =>
+          rule.name.startsWith("core-rule-"),
+        );
+        expect(coreRules).to.have.length(3);
+        expect(core.dependencies).to.include.members(coreRules.map((rule) => rule.urn));
+      });
+
       it("admits each service only from the load balancer or its named clients", () => {
         const sources = ofType(s.registrations, INGRESS)
           .filter(
