@@ -372,6 +372,8 @@ export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceEntry>> = {
           DB_PORT: "{databasePort}",
           DB_NAME: "etherpad",
           DB_USER: "etherpad",
+          // node-postgres reads it: the database refuses connections without TLS.
+          PGSSLMODE: "no-verify",
           EDIT_ONLY: "true",
           PORT: "9001",
           MINIFY: "false",
