@@ -58,6 +58,11 @@ export interface ContainerContext {
   readonly templateValues: TemplateValues;
   /** ARN of the task's own secret; required when a container has `secrets`. */
   readonly secretArn?: string;
+  /**
+   * The secret's version: pinning it makes a changed secret a new task definition revision,
+   * so running tasks are replaced instead of keeping the old value until some later deploy.
+   */
+  readonly secretVersionId?: string;
 }
 
 export const LOG_STREAM_PREFIX = "ecs";
@@ -96,7 +101,10 @@ function containerDefinition(container: ContainerSpec, context: ContainerContext
         name,
         value: expandTemplate(container.environment[name], context.templateValues),
       })),
-    secrets: secretNames.map((name) => ({ name, valueFrom: `${context.secretArn}:${name}::` })),
+    secrets: secretNames.map((name) => ({
+      name,
+      valueFrom: `${context.secretArn}:${name}::${context.secretVersionId ?? ""}`,
+    })),
     logConfiguration: {
       logDriver: "awslogs",
       options: {

@@ -118,6 +118,9 @@ export class GraaspService extends pulumi.ComponentResource {
         // A scale-down returns only once the tasks have drained: the database power and the
         // migration order themselves after this.
         waitForSteadyState: true,
+        // AWS applies a changed capacity provider strategy (a new spot preference) only with a
+        // new deployment; without it the provider refuses the update.
+        forceNewDeployment: true,
       },
       {
         parent: this,

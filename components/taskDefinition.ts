@@ -57,7 +57,7 @@ export class GraaspTaskDefinition extends pulumi.ComponentResource {
       { name: logGroupName(args.stack, args.entry.name), retentionInDays: args.logRetentionDays },
       statefulOptions(this),
     );
-    const secretArn = hasSecrets(args.entry) ? this.createSecret(name, args) : undefined;
+    const secret = hasSecrets(args.entry) ? this.createSecret(name, args) : undefined;
     const taskRole = this.createTaskRole(name, args);
     const securityGroup = new aws.ec2.SecurityGroup(
       `${name}-sg`,
@@ -94,8 +94,8 @@ export class GraaspTaskDefinition extends pulumi.ComponentResource {
         executionRoleArn: args.executionRoleArn,
         taskRoleArn: taskRole?.arn,
         containerDefinitions: pulumi
-          .all([args.templateValues, secretArn])
-          .apply(([templateValues, arn]) =>
+          .all([args.templateValues, secret?.arn, secret?.versionId])
+          .apply(([templateValues, arn, versionId]) =>
             JSON.stringify(
               containerDefinitions(args.entry, {
                 region: args.region,
@@ -103,6 +103,7 @@ export class GraaspTaskDefinition extends pulumi.ComponentResource {
                 images,
                 templateValues,
                 secretArn: arn,
+                secretVersionId: versionId,
               }),
             ),
           ),
@@ -126,7 +127,10 @@ export class GraaspTaskDefinition extends pulumi.ComponentResource {
     });
   }
 
-  private createSecret(name: string, args: GraaspTaskDefinitionArgs): pulumi.Output<string> {
+  private createSecret(
+    name: string,
+    args: GraaspTaskDefinitionArgs,
+  ): { arn: pulumi.Output<string>; versionId: pulumi.Output<string> } {
     const secret = new aws.secretsmanager.Secret(
       `${name}-secret`,
       {
@@ -135,7 +139,7 @@ export class GraaspTaskDefinition extends pulumi.ComponentResource {
       },
       statefulOptions(this),
     );
-    new aws.secretsmanager.SecretVersion(
+    const version = new aws.secretsmanager.SecretVersion(
       `${name}-secret-value`,
       {
         secretId: secret.id,
@@ -145,7 +149,7 @@ export class GraaspTaskDefinition extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    return secret.arn;
+    return { arn: secret.arn, versionId: version.versionId };
   }
 
   private createTaskRole(name: string, args: GraaspTaskDefinitionArgs): aws.iam.Role | undefined {

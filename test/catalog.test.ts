@@ -314,6 +314,7 @@ describe("container definitions", () => {
       images: { meilisearch: "getmeili/meilisearch:v1.8.4" },
       templateValues: TEMPLATE_VALUES,
       secretArn: "arn:secret",
+      secretVersionId: "v-1",
     });
     expect(definition).to.deep.equal({
       name: "meilisearch",
@@ -328,7 +329,7 @@ describe("container definitions", () => {
         { name: "MEILI_EXPERIMENTAL_LOGS_MODE", value: "json" },
         { name: "MEILI_NO_ANALYTICS", value: "true" },
       ],
-      secrets: [{ name: "MEILI_MASTER_KEY", valueFrom: "arn:secret:MEILI_MASTER_KEY::" }],
+      secrets: [{ name: "MEILI_MASTER_KEY", valueFrom: "arn:secret:MEILI_MASTER_KEY::v-1" }],
       logConfiguration: {
         logDriver: "awslogs",
         options: {

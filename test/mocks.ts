@@ -97,6 +97,8 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>): Re
       };
     case "aws:secretsmanager/secret:Secret":
       return { arn: arn("secretsmanager", `secret:${inputs.name ?? name}-AbCdEf`) };
+    case "aws:secretsmanager/secretVersion:SecretVersion":
+      return { versionId: `version-${name}`, arn: arn("secretsmanager", `secret:${name}`) };
     case "aws:cloudwatch/logGroup:LogGroup":
       return { arn: arn("logs", `log-group:${inputs.name ?? name}`), name: inputs.name ?? name };
     case "aws:servicediscovery/httpNamespace:HttpNamespace":

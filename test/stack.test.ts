@@ -726,7 +726,7 @@ for (const stack of STACKS)
         expect(main.secrets).to.have.length(15);
         expect(main.secrets[0]).to.deep.equal({
           name: "ADMIN_SHARED_SECRET",
-          valueFrom: `arn:aws:secretsmanager:eu-central-2:123456789012:secret:graasp/${stack}/tasks/core-AbCdEf:ADMIN_SHARED_SECRET::`,
+          valueFrom: `arn:aws:secretsmanager:eu-central-2:123456789012:secret:graasp/${stack}/tasks/core-AbCdEf:ADMIN_SHARED_SECRET::version-core-task-secret-value`,
         });
         expect(core.inputs).to.deep.include({
           family: `graasp-${stack}-core`,
