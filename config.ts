@@ -531,6 +531,11 @@ class Reader {
       this.problems.push(
         `\`graasp:network.cidr\` is "${settings.cidr}"; use an IPv4 network address with a prefix from /16 to /20 (room for 9 subnets). Fix: pulumi config set --path 'network.cidr' 172.32.0.0/16`,
       );
+    // Three zones of /24 + /24 + /20 need a /17 at least; without NAT two /24 fit in a /20.
+    else if (settings.natStrategy !== "none" && !isCidr(settings.cidr, 16, 17))
+      this.problems.push(
+        `\`graasp:network.cidr\` is "${settings.cidr}", too small for private subnets: with a NAT strategy use a /16 or /17. Fix: pulumi config set --path 'network.cidr' 172.32.0.0/16`,
+      );
     if (!(NAT_STRATEGIES as readonly string[]).includes(settings.natStrategy))
       this.problems.push(
         `\`graasp:network.natStrategy\` is "${settings.natStrategy}"; expected one of ${NAT_STRATEGIES.join(", ")}. Fix: pulumi config set --path 'network.natStrategy' single`,

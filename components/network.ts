@@ -18,15 +18,18 @@ const NAT_GATEWAYS: Readonly<Record<NatStrategy, "None" | "Single" | "OnePerAz">
   perAz: "OnePerAz",
 };
 
-/** Subnet layout per AZ; awsx refuses private subnets without NAT, so `none` has none. */
+/**
+ * Subnet layout per AZ. awsx refuses private subnets without NAT, so `none` has none; they come
+ * last so that choosing a NAT later adds them without moving the database's isolated subnets.
+ */
 export function subnetSpecs(
   natStrategy: NatStrategy,
 ): { type: "Public" | "Private" | "Isolated"; cidrMask: number }[] {
   const specs: { type: "Public" | "Private" | "Isolated"; cidrMask: number }[] = [
     { type: "Public", cidrMask: 24 },
+    { type: "Isolated", cidrMask: 24 },
   ];
   if (natStrategy !== "none") specs.push({ type: "Private", cidrMask: 20 });
-  specs.push({ type: "Isolated", cidrMask: 24 });
   return specs;
 }
 

@@ -320,6 +320,20 @@ describe("config", () => {
       ]);
     });
 
+    it("requires room for private subnets when there is a NAT", () => {
+      expect(
+        problemsOf({ network: json({ cidr: "10.20.0.0/18", natStrategy: "single" }) }),
+      ).to.deep.equal([
+        "`graasp:network.cidr` is \"10.20.0.0/18\", too small for private subnets: with a NAT strategy use a /16 or /17. Fix: pulumi config set --path 'network.cidr' 172.32.0.0/16",
+      ]);
+      expect(
+        configFor("staging", "running", { network: json({ cidr: "10.20.0.0/20" }) }).network,
+      ).to.deep.equal({
+        cidr: "10.20.0.0/20",
+        natStrategy: "none",
+      });
+    });
+
     it("checks the GitHub settings", () => {
       expect(
         problemsOf(

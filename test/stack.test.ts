@@ -170,8 +170,8 @@ for (const stack of STACKS)
           production
             ? [
                 { type: "Public", cidrMask: 24 },
-                { type: "Private", cidrMask: 20 },
                 { type: "Isolated", cidrMask: 24 },
+                { type: "Private", cidrMask: 20 },
               ]
             : [
                 { type: "Public", cidrMask: 24 },
