@@ -27,7 +27,7 @@ import { DatabasePower } from "./components/providers/databasePower";
 import { MigrationRun } from "./components/providers/migrationRun";
 import { GraaspService } from "./components/service";
 import { GraaspTaskDefinition } from "./components/taskDefinition";
-import { transitionOrder } from "./components/transitions";
+import { internalServicesFirst, transitionOrder } from "./components/transitions";
 
 export interface PlatformOutputs {
   readonly deploymentState: string;
@@ -39,18 +39,6 @@ export interface PlatformOutputs {
   /** Tasks each service runs in this state (its base count when autoscaled). */
   readonly services: Readonly<Record<ServiceName, number>>;
   readonly maintenance: boolean;
-}
-
-/**
- * Internal services admit their clients' security groups, so clients are created first.
- * The catalog has no internal service calling another internal service.
- */
-export function creationOrder(): ServiceEntry[] {
-  const entries = SERVICE_NAMES.map((name) => SERVICE_CATALOG[name]);
-  return [
-    ...entries.filter((entry) => entry.routing.kind !== "internal"),
-    ...entries.filter((entry) => entry.routing.kind === "internal"),
-  ];
 }
 
 export function createPlatform(config: GraaspConfig): PlatformOutputs {
@@ -147,17 +135,10 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     : undefined;
 
   const services = new Map<ServiceName, GraaspService>();
-  for (const entry of creationOrder()) {
+  const countResourcesOf = (names: readonly string[]) =>
+    names.flatMap((name) => services.get(name as ServiceName)?.countResources ?? []);
+  const createService = (entry: ServiceEntry, waitFor: pulumi.Resource[]) => {
     const settings = config.services[entry.name];
-    const clientSecurityGroups =
-      entry.routing.kind === "internal"
-        ? Object.fromEntries(
-            entry.routing.clients.map((client) => [
-              client,
-              services.get(client as ServiceName)!.securityGroupId,
-            ]),
-          )
-        : undefined;
     const service = new GraaspService(entry.name, {
       ...taskArgs(entry, settings.cpu, settings.memory, settings.image),
       entry,
@@ -179,12 +160,35 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
             }
           : undefined,
       routeConditions: bypassConditions(behaviour, entry.tier, bypass),
-      clientSecurityGroups,
-      countDependsOn: power ? [power] : [],
+      countDependsOn: [...(power ? [power] : []), ...waitFor],
     });
     services.set(entry.name, service);
     if (entry.usesDatabase) database.allowFrom(entry.name, service.securityGroupId);
-  }
+  };
+
+  // Internal services start before their clients and stop after them (transitions.ts).
+  const entries = SERVICE_NAMES.map((name) => SERVICE_CATALOG[name]);
+  const internal = entries.filter((entry) => entry.routing.kind === "internal");
+  const serversFirst = internal.filter((entry) => internalServicesFirst(behaviour, entry.tier));
+  const serversLast = internal.filter((entry) => !serversFirst.includes(entry));
+  const clientsOf = (entry: ServiceEntry) =>
+    entry.routing.kind === "internal" ? entry.routing.clients : [];
+  for (const entry of serversFirst) createService(entry, []);
+  for (const entry of entries.filter((entry) => entry.routing.kind !== "internal"))
+    createService(
+      entry,
+      countResourcesOf(
+        serversFirst
+          .filter((server) => clientsOf(server).includes(entry.name))
+          .map((server) => server.name),
+      ),
+    );
+  for (const entry of serversLast) createService(entry, countResourcesOf(clientsOf(entry)));
+  for (const entry of internal)
+    for (const client of clientsOf(entry))
+      services
+        .get(entry.name)!
+        .allowFrom(client, services.get(client as ServiceName)!.securityGroupId);
 
   const migrateSize = MIGRATE_TASK.sizes[config.environment];
   const migrate = new GraaspTaskDefinition(

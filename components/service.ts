@@ -34,8 +34,6 @@ export interface GraaspServiceArgs extends GraaspTaskDefinitionArgs {
   readonly loadBalancer?: PublicEntry;
   /** Extra conditions on every route of this service (the maintenance bypass header). */
   readonly routeConditions: aws.types.input.lb.ListenerRuleCondition[];
-  /** Security groups of the services that may call this internal service, by name. */
-  readonly clientSecurityGroups?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Resources that must be in place before the task count changes (see `transitionOrder`). */
   readonly countDependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -53,6 +51,8 @@ export class GraaspService extends pulumi.ComponentResource {
   public readonly taskDefinitionArn: pulumi.Output<string>;
   /** The resources whose updates change the task count; others order themselves after them. */
   public readonly countResources: pulumi.Resource[];
+  private readonly name: string;
+  private readonly entry: ServiceEntry;
 
   constructor(name: string, args: GraaspServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("graasp:index:GraaspService", name, {}, opts);
@@ -62,9 +62,12 @@ export class GraaspService extends pulumi.ComponentResource {
         `Service ${entry.name} is public but has no \`loadBalancer\``,
         this,
       );
+    this.name = name;
+    this.entry = entry;
     const task = new GraaspTaskDefinition(`${name}-task`, args, { parent: this });
+    this.securityGroupId = task.securityGroupId;
     const port = entry.containers[0].port;
-    const routing = this.createRouting(name, args, task, port);
+    const routing = this.createRouting(name, args, port);
     const targetGroup = routing?.targetGroup;
     const plan = countPlan({
       running: args.running,
@@ -169,7 +172,6 @@ export class GraaspService extends pulumi.ComponentResource {
     this.serviceName = service.name;
     this.tier = entry.tier;
     this.desiredCount = plan.desiredCount;
-    this.securityGroupId = task.securityGroupId;
     this.taskDefinitionArn = task.taskDefinitionArn;
     this.registerOutputs({
       serviceName: this.serviceName,
@@ -179,41 +181,47 @@ export class GraaspService extends pulumi.ComponentResource {
     });
   }
 
-  /** Ingress for the container port, and the target group and rules of public routes. */
+  /** Admits one client service (by its security group) on this internal service's port. */
+  allowFrom(
+    client: string,
+    securityGroupId: pulumi.Input<string>,
+  ): aws.vpc.SecurityGroupIngressRule {
+    if (this.entry.routing.kind !== "internal")
+      throw new pulumi.ResourceError(
+        `Service ${this.entry.name} is not internal: its clients come through the load balancer`,
+        this,
+      );
+    return this.admit(client, securityGroupId);
+  }
+
+  private admit(
+    source: string,
+    securityGroupId: pulumi.Input<string>,
+  ): aws.vpc.SecurityGroupIngressRule {
+    const port = this.entry.containers[0].port!;
+    return new aws.vpc.SecurityGroupIngressRule(
+      `${this.name}-from-${source}`,
+      {
+        securityGroupId: this.securityGroupId,
+        referencedSecurityGroupId: securityGroupId,
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        description: `${this.entry.name} from ${source}`,
+      },
+      { parent: this },
+    );
+  }
+
+  /** A public service: ingress from the load balancer, target group, rules of its routes. */
   private createRouting(
     name: string,
     args: GraaspServiceArgs,
-    task: GraaspTaskDefinition,
     port: number | undefined,
   ): { targetGroup: aws.lb.TargetGroup; rules: aws.lb.ListenerRule[] } | undefined {
     const { routing } = args.entry;
-    if (routing.kind === "none" || port === undefined) return undefined;
-    const sources: [string, pulumi.Input<string>][] =
-      routing.kind === "public"
-        ? [["load-balancer", args.loadBalancer!.securityGroupId]]
-        : routing.clients.map((client) => {
-            const source = args.clientSecurityGroups?.[client];
-            if (source === undefined)
-              throw new pulumi.ResourceError(
-                `Service ${args.entry.name} needs the security group of its client ${client}`,
-                this,
-              );
-            return [client, source];
-          });
-    for (const [source, securityGroupId] of sources)
-      new aws.vpc.SecurityGroupIngressRule(
-        `${name}-from-${source}`,
-        {
-          securityGroupId: task.securityGroupId,
-          referencedSecurityGroupId: securityGroupId,
-          ipProtocol: "tcp",
-          fromPort: port,
-          toPort: port,
-          description: `${args.entry.name} from ${source}`,
-        },
-        { parent: this },
-      );
-    if (routing.kind !== "public") return undefined;
+    if (routing.kind !== "public" || port === undefined) return undefined;
+    this.admit("load-balancer", args.loadBalancer!.securityGroupId);
 
     const targetGroup = new aws.lb.TargetGroup(
       `${name}-tg`,
@@ -257,7 +265,8 @@ export class GraaspService extends pulumi.ComponentResource {
               },
             ],
           },
-          { parent: this },
+          // Leaving `stopped`, the rules open only once the database is back.
+          { parent: this, dependsOn: args.countDependsOn },
         ),
     );
     return { targetGroup, rules };

@@ -29,3 +29,13 @@ export function transitionOrder(behaviour: StateBehaviour): TransitionOrder {
       : [],
   };
 }
+
+/**
+ * Order between an internal service (redis, meilisearch, iframely) and its clients. Service
+ * Connect clients only resolve endpoints that existed when they started, so when the tier
+ * runs, the servers start first; when it stops, the clients drain first and never lose a
+ * server while they still serve requests.
+ */
+export function internalServicesFirst(behaviour: StateBehaviour, tier: ServiceTier): boolean {
+  return tierRuns(behaviour, tier);
+}

@@ -24,7 +24,6 @@ import {
   secretPayload,
 } from "../components/containers";
 import { executionRolePolicy, taskRolePolicy } from "../components/iamPolicies";
-import { creationOrder } from "../platform";
 import { APP_SETTINGS, SECRETS } from "./fixtures";
 
 const entries = SERVICE_NAMES.map((name) => SERVICE_CATALOG[name]);
@@ -118,14 +117,6 @@ describe("service catalog", () => {
       ["iframely", "graasp-iframely", "core"],
       ["redis", "graasp-redis", "core+workers"],
     ]);
-  });
-
-  it("creates every client before the internal services that admit it", () => {
-    const order = creationOrder().map((entry) => entry.name);
-    for (const entry of entries)
-      if (entry.routing.kind === "internal")
-        for (const client of entry.routing.clients)
-          expect(order.indexOf(client as never)).to.be.lessThan(order.indexOf(entry.name));
   });
 
   it("derives the database clients from the catalog", () => {

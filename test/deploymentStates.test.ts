@@ -11,7 +11,7 @@ import {
   tierBehindMaintenance,
   tierRuns,
 } from "../components/deploymentStates";
-import { transitionOrder } from "../components/transitions";
+import { internalServicesFirst, transitionOrder } from "../components/transitions";
 import { capacityProviderStrategy, countPlan } from "../components/scaling";
 
 describe("deployment-state table", () => {
@@ -105,6 +105,17 @@ describe("transition order", () => {
       servicesWaitForDatabase: true,
       migrationWaitsForTiers: ["core"],
     });
+  });
+});
+
+describe("internal services and their clients", () => {
+  it("start servers first where the tier runs, stop clients first where it does not", () => {
+    expect(
+      DEPLOYMENT_STATES.map((state) => internalServicesFirst(STATE_TABLE[state], "core")),
+    ).to.deep.equal([true, true, false, false]);
+    expect(
+      DEPLOYMENT_STATES.map((state) => internalServicesFirst(STATE_TABLE[state], "administration")),
+    ).to.deep.equal([true, true, true, false]);
   });
 });
 

@@ -557,6 +557,25 @@ for (const stack of STACKS)
         expect(core.dependencies).to.include.members(coreRules.map((rule) => rule.urn));
       });
 
+      it("starts internal services before their clients and stops them after", () => {
+        const urnOf = (name: string) => named(s.registrations, SERVICE, `${name}-service`).urn;
+        const dependsOn = (name: string, other: string) =>
+          named(s.registrations, SERVICE, `${name}-service`).dependencies.includes(urnOf(other));
+        const pairs = [
+          ["core", "redis"],
+          ["core", "meilisearch"],
+          ["core", "iframely"],
+          ["workers", "redis"],
+          ["workers", "meilisearch"],
+        ];
+        const coreRuns = state === "running" || state === "restricted";
+        for (const [client, server] of pairs) {
+          expect(dependsOn(client, server), `${client} after ${server}`).to.equal(coreRuns);
+          expect(dependsOn(server, client), `${server} after ${client}`).to.equal(!coreRuns);
+        }
+        expect(dependsOn("library", "redis")).to.equal(false);
+      });
+
       it("admits each service only from the load balancer or its named clients", () => {
         const sources = ofType(s.registrations, INGRESS)
           .filter(
@@ -757,6 +776,8 @@ for (const stack of STACKS)
           expect(power.dependencies.filter((urn) => urn.includes("ecs/service"))).to.deep.equal([]);
           for (const resource of [...services, ...targets])
             expect(resource.dependencies, resource.name).to.include(power.urn);
+          for (const rule of ofType(s.registrations, RULE).filter((r) => /-rule-\d+$/.test(r.name)))
+            expect(rule.dependencies, rule.name).to.include(power.urn);
         }
         const migrations = s.registrations.filter(
           (r) => r.type === DYNAMIC && r.name === "migration",

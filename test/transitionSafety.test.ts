@@ -61,7 +61,9 @@ for (const stack of STACKS)
       const stateful = (registrations: typeof first.registrations) =>
         registrations
           .filter((r) => isStateful(r.type))
-          .map((r) => ({ urn: r.urn, inputs: r.inputs, protect: r.protect }));
+          .map((r) => ({ urn: r.urn, inputs: r.inputs, protect: r.protect }))
+          // Registration order follows the transition's direction; identity is the URN.
+          .sort((a, b) => a.urn.localeCompare(b.urn));
       const reference = stateful(first.registrations);
       expect(reference.map((r) => r.urn.split("::").pop()).sort()).to.deep.equal(
         [
