@@ -87,7 +87,8 @@ export class GraaspDatabase extends pulumi.ComponentResource {
         engine: "postgres",
         engineVersion: String(args.settings.engineMajorVersion),
         autoMinorVersionUpgrade: true,
-        allowMajorVersionUpgrade: false,
+        // A new `engineMajorVersion` is an in-place upgrade (with a new parameter group family).
+        allowMajorVersionUpgrade: true,
         instanceClass: args.settings.instanceClass,
         storageType: "gp3",
         allocatedStorage: args.settings.storageGb,

@@ -706,10 +706,10 @@ describe("workflows: state.yml", function () {
         output: "stack=staging\nstate=stopped\n",
       },
       {
-        label: "leaves a stopped staging alone at 17 UTC",
+        label: "applies stopped again at 17 UTC, undoing AWS's restart after seven days",
         hour: "17",
         recorded: "stopped",
-        output: "stack=\nstate=\n",
+        output: "stack=staging\nstate=stopped\n",
       },
       {
         label: "starts a stopped staging at 06 UTC",
