@@ -1,0 +1,61 @@
+/*
+ * The project and stack files as committed: what the Pulumi CLI reads before the program runs.
+ * What this cannot prove: that the CLI accepts them (its schema validation runs only in
+ * `pulumi preview`); the keys and types below follow its published project schema.
+ */
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { parseConfig } from "../config";
+import { readStackConfig } from "../tools/stackFile";
+import { STACKS } from "./fixtures";
+
+const ROOT = path.join(__dirname, "..");
+const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+
+describe("Pulumi.yaml", () => {
+  it("names the project graasp and runs TypeScript on Node.js", () => {
+    expect(project.name).to.equal("graasp");
+    expect(project.runtime).to.deep.equal({
+      name: "nodejs",
+      options: { typescript: true, packagemanager: "npm" },
+    });
+  });
+
+  it("refreshes before every operation, so counts set by autoscaling and a restarted database are seen", () => {
+    expect(project.options).to.deep.equal({ refresh: "always" });
+  });
+
+  it("declares every scalar graasp key with a type and a description; the token as secret", () => {
+    expect(Object.keys(project.config)).to.deep.equal([
+      "environment",
+      "deploymentState",
+      "domain",
+      "certificateArn",
+      "containerRegistry",
+      "appVersion",
+      "maintenanceBypassToken",
+      "maintenanceHeaderName",
+    ]);
+    for (const [key, declaration] of Object.entries<Record<string, unknown>>(project.config)) {
+      expect(declaration.type, key).to.equal("string");
+      expect(declaration.description, key).to.be.a("string").and.have.length.above(20);
+    }
+    expect(project.config.maintenanceBypassToken.secret).to.equal(true);
+    expect(project.config.maintenanceHeaderName.default).to.equal("x-graasp-maintenance-bypass");
+  });
+});
+
+for (const stack of STACKS)
+  describe(`Pulumi.${stack}.yaml`, () => {
+    it("holds a valid configuration once its secrets are set, in state running", () => {
+      const { raw, absentSecrets } = readStackConfig(ROOT, stack);
+      expect(absentSecrets).to.have.length(23);
+      const config = parseConfig(raw, stack);
+      expect(config.environment).to.equal(stack);
+      expect(config.deploymentState).to.equal("running");
+      expect(config.region).to.equal("eu-central-2");
+      expect(config.domain).to.equal(stack === "production" ? "graasp.org" : "stage.graasp.org");
+    });
+  });
