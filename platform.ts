@@ -129,6 +129,8 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     desiredState: behaviour.databasePower,
     assumeRoleArn: config.transitions.assumeRoleArn,
     timeoutMinutes: config.transitions.databaseTimeoutMinutes,
+    // Before a stop, the provider itself also checks that no task of any service still runs.
+    drain: { clusterArn: cluster.clusterArn, serviceNames: [...SERVICE_NAMES] },
   };
   let power = order.servicesWaitForDatabase
     ? new DatabasePower("database-power", powerArgs)
@@ -223,6 +225,13 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
         appVersion: config.appVersion,
         assumeRoleArn: config.transitions.assumeRoleArn,
         timeoutMinutes: config.transitions.migrationTimeoutMinutes,
+        // ECS service names are the catalog's names; the migration waits for those it turns off.
+        drain: {
+          clusterArn: cluster.clusterArn,
+          serviceNames: SERVICE_NAMES.filter((name) =>
+            order.migrationWaitsForTiers.includes(SERVICE_CATALOG[name].tier),
+          ),
+        },
       },
       { dependsOn: [power, ...countResources(order.migrationWaitsForTiers)] },
     );

@@ -15,6 +15,7 @@ import {
   StartDBInstanceCommand,
   StopDBInstanceCommand,
 } from "@aws-sdk/client-rds";
+import { ECSClient, ListTasksCommand } from "@aws-sdk/client-ecs";
 import { awsClientConfig, pollUntil, PREVIEW_UNKNOWN } from "../components/providers/awsClients";
 import {
   checkDatabasePowerInputs,
@@ -22,13 +23,17 @@ import {
   DatabasePowerInputs,
   databasePowerProvider,
   diffDatabasePower,
+  onlyDrainChanged,
   powerStateOf,
 } from "../components/providers/databasePower";
-import { FakeClock, rejectionOf } from "./fakes";
+import { commandsInOrder, FakeClock, rejectionOf } from "./fakes";
 
 const ID = "graasp-production";
 const REGION = "eu-central-2";
+const CLUSTER = "arn:aws:ecs:eu-central-2:123456789012:cluster/graasp-production";
+const DRAIN = { clusterArn: CLUSTER, serviceNames: ["core"] };
 const rds = mockClient(RDSClient);
+const ecs = mockClient(ECSClient);
 
 function instance(status: string, extra: Partial<DBInstance> = {}) {
   return {
@@ -62,12 +67,23 @@ function inputs(
 }
 
 function controller(clock = new FakeClock()): DatabasePowerController {
-  return new DatabasePowerController(new RDSClient({ region: REGION }), clock);
+  return new DatabasePowerController(
+    new RDSClient({ region: REGION }),
+    () => new ECSClient({ region: REGION }),
+    clock,
+  );
 }
 
 describe("DatabasePower provider", () => {
-  beforeEach(() => rds.reset());
-  after(() => rds.restore());
+  beforeEach(() => {
+    rds.reset();
+    ecs.reset();
+    ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+  });
+  after(() => {
+    rds.restore();
+    ecs.restore();
+  });
 
   describe("DatabasePowerController.apply", () => {
     it("sends no start or stop when the instance is already available", async () => {
@@ -295,6 +311,135 @@ describe("DatabasePower provider", () => {
     });
   });
 
+  describe("DatabasePowerController.apply with drain", () => {
+    const stopWithDrain: DatabasePowerInputs = {
+      instanceIdentifier: ID,
+      region: REGION,
+      desiredState: "stopped",
+      drain: DRAIN,
+    };
+    const running = (...ids: string[]) => ({
+      taskArns: ids.map((id) => `arn:aws:ecs:eu-central-2:123456789012:task/graasp/${id}`),
+    });
+
+    it("checks the services right before the stop, then looks at the instance again", async () => {
+      statuses("available", "available", "stopping", "stopped");
+      rds.on(StopDBInstanceCommand).resolves({});
+      const clock = new FakeClock();
+      const outputs = await controller(clock).apply(stopWithDrain);
+      expect(outputs).to.deep.equal({ ...stopWithDrain, status: "stopped" });
+      expect(commandsInOrder(rds, ecs)).to.deep.equal([
+        "DescribeDBInstancesCommand",
+        "ListTasksCommand",
+        "ListTasksCommand",
+        "DescribeDBInstancesCommand",
+        "StopDBInstanceCommand",
+        "DescribeDBInstancesCommand",
+        "DescribeDBInstancesCommand",
+      ]);
+      expect(ecs.commandCalls(ListTasksCommand).map((call) => call.args[0].input)).to.deep.equal([
+        { cluster: CLUSTER, serviceName: "core", desiredStatus: "RUNNING" },
+        { cluster: CLUSTER, serviceName: "core", desiredStatus: "STOPPED" },
+      ]);
+      expect(clock.sleeps).to.deep.equal([5_000, 10_000]);
+    });
+
+    it("waits while tasks still run, and stops only once they are gone", async () => {
+      statuses("available", "available", "stopped");
+      rds.on(StopDBInstanceCommand).resolves({});
+      ecs
+        .on(ListTasksCommand, { desiredStatus: "RUNNING" })
+        .resolvesOnce(running("a"))
+        .resolves(running());
+      const clock = new FakeClock();
+      await controller(clock).apply(stopWithDrain);
+      expect(commandsInOrder(rds, ecs)).to.deep.equal([
+        "DescribeDBInstancesCommand",
+        "ListTasksCommand",
+        "ListTasksCommand",
+        "ListTasksCommand",
+        "ListTasksCommand",
+        "DescribeDBInstancesCommand",
+        "StopDBInstanceCommand",
+        "DescribeDBInstancesCommand",
+      ]);
+      expect(clock.sleeps).to.deep.equal([5_000, 5_000]);
+    });
+
+    it("checks only once the instance has settled at available", async () => {
+      statuses("backing-up", "available", "available", "stopped");
+      rds.on(StopDBInstanceCommand).resolves({});
+      await controller().apply(stopWithDrain);
+      expect(commandsInOrder(rds, ecs)).to.deep.equal([
+        "DescribeDBInstancesCommand",
+        "DescribeDBInstancesCommand",
+        "ListTasksCommand",
+        "ListTasksCommand",
+        "DescribeDBInstancesCommand",
+        "StopDBInstanceCommand",
+        "DescribeDBInstancesCommand",
+      ]);
+    });
+
+    it("never stops while tasks run, failing within the same timeout", async () => {
+      statuses("available");
+      ecs.on(ListTasksCommand, { desiredStatus: "RUNNING" }).resolves(running("a", "b"));
+      const clock = new FakeClock();
+      const error = await rejectionOf(
+        controller(clock).apply({ ...stopWithDrain, timeoutMinutes: 3 }),
+      );
+      expect(error.message).to.equal(
+        `Timed out after 3 minutes waiting for the ECS services of cluster ${CLUSTER} to drain, so RDS instance "graasp-production" was not stopped. Tasks not STOPPED yet: service "core" has 2 tasks (2 running or starting). Scale these services to 0 and let their tasks stop (check each one's desired count, autoscaling and deployments in the ECS console), then run \`pulumi up\` again; raise \`timeoutMinutes\` if the tasks are only slow to stop.`,
+      );
+      expect(clock.time).to.equal(180_000);
+      expect(rds.commandCalls(StopDBInstanceCommand)).to.deep.equal([]);
+    });
+
+    it("gives the stop only what the drain left of the timeout", async () => {
+      statuses("available", "available", "stopping");
+      rds.on(StopDBInstanceCommand).resolves({});
+      ecs
+        .on(ListTasksCommand, { desiredStatus: "RUNNING" })
+        .resolvesOnce(running("a"))
+        .resolvesOnce(running("a"))
+        .resolves(running());
+      const clock = new FakeClock();
+      const error = await rejectionOf(
+        controller(clock).apply({ ...stopWithDrain, timeoutMinutes: 2 }),
+      );
+      expect(error.message).to.match(/^Timed out after 2 minutes waiting for RDS instance/);
+      expect(clock.sleeps.slice(0, 2)).to.deep.equal([5_000, 10_000]);
+      expect(clock.time).to.equal(120_000);
+    });
+
+    const noDrainCases: [string, string[], "available" | "stopped"][] = [
+      ["already stopped", ["stopped"], "stopped"],
+      ["already stopping", ["stopping", "stopped"], "stopped"],
+      ["to be available and is", ["available"], "available"],
+      ["to be started", ["stopped", "starting", "available"], "available"],
+    ];
+    for (const [when, sequence, desiredState] of noDrainCases) {
+      it(`makes no ECS call when the instance is ${when}`, async () => {
+        statuses(...sequence);
+        rds.on(StartDBInstanceCommand).resolves({});
+        await controller().apply({ ...inputs(desiredState), drain: DRAIN });
+        expect(ecs.calls()).to.deep.equal([]);
+        expect(rds.commandCalls(StopDBInstanceCommand)).to.deep.equal([]);
+      });
+    }
+
+    it("stops without any ECS call when the service list is empty", async () => {
+      statuses("available", "stopped");
+      rds.on(StopDBInstanceCommand).resolves({});
+      await controller().apply({ ...inputs("stopped"), drain: { ...DRAIN, serviceNames: [] } });
+      expect(commandsInOrder(rds, ecs)).to.deep.equal([
+        "DescribeDBInstancesCommand",
+        "StopDBInstanceCommand",
+        "DescribeDBInstancesCommand",
+      ]);
+    });
+  });
+
   describe("DatabasePowerController.read", () => {
     const stored = {
       instanceIdentifier: ID,
@@ -329,6 +474,14 @@ describe("DatabasePower provider", () => {
       expect(diffDatabasePower(read!.outputs, inputs("stopped", 20))).to.deep.equal({
         changes: false,
       });
+    });
+
+    it("keeps drain among the inputs, without asking ECS", async () => {
+      statuses("stopped");
+      const read = await controller().read({ ...stored, drain: DRAIN });
+      const { status: _status, ...storedInputs } = stored;
+      expect(read?.inputs).to.deep.equal({ ...storedInputs, drain: DRAIN });
+      expect(ecs.calls()).to.deep.equal([]);
     });
 
     it("returns nothing when the instance is gone", async () => {
@@ -383,6 +536,16 @@ describe("DatabasePower provider", () => {
       });
     });
 
+    it("updates in place, never replacing, when only drain changes", () => {
+      const olds = { ...inputs("stopped"), drain: DRAIN, status: "stopped" };
+      const news = { ...inputs("stopped"), drain: { ...DRAIN, serviceNames: ["core", "umami"] } };
+      expect(diffDatabasePower(olds, news)).to.deep.equal({ changes: true });
+      expect(diffDatabasePower(olds, { ...inputs("stopped") })).to.deep.equal({ changes: true });
+      expect(onlyDrainChanged(olds, news)).to.equal(true);
+      expect(onlyDrainChanged(olds, { ...news, desiredState: "available" })).to.equal(false);
+      expect(onlyDrainChanged(olds, { ...inputs("stopped"), drain: DRAIN })).to.equal(false);
+    });
+
     it("counts a value unknown during preview as a change", () => {
       const news = {
         ...inputs("available"),
@@ -400,6 +563,17 @@ describe("DatabasePower provider", () => {
         desiredState: PREVIEW_UNKNOWN,
       } as unknown as DatabasePowerInputs;
       expect(checkDatabasePowerInputs(unknown)).to.deep.equal([]);
+    });
+
+    it("rejects a drain without a cluster", () => {
+      expect(
+        checkDatabasePowerInputs({ ...inputs("stopped"), drain: { ...DRAIN, clusterArn: "" } }),
+      ).to.deep.equal([
+        {
+          property: "drain",
+          reason: '`drain.clusterArn` must be the ARN of an ECS cluster, not "".',
+        },
+      ]);
     });
 
     it("rejects an unknown state and a non-positive timeout", () => {
@@ -444,6 +618,28 @@ describe("DatabasePower provider", () => {
       rds.reset();
       rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [] });
       expect(await databasePowerProvider.read!(ID, props)).to.deep.equal({ id: "" });
+    });
+
+    it("updates a new drain alone without any AWS call, keeping the recorded status", async () => {
+      const olds = { ...inputs("stopped", 20), drain: DRAIN, status: "stopped" };
+      const news = {
+        ...inputs("stopped", 20),
+        drain: { ...DRAIN, serviceNames: ["core", "umami"] },
+      };
+      const updated = await databasePowerProvider.update!(ID, olds, news);
+      expect(updated).to.deep.equal({ outs: { ...news, status: "stopped" } });
+      expect([...rds.calls(), ...ecs.calls()]).to.deep.equal([]);
+    });
+
+    it("applies the power state when more than drain changes", async () => {
+      statuses("stopped");
+      const olds = { ...inputs("available"), status: "available" };
+      const updated = await databasePowerProvider.update!(ID, olds, {
+        ...inputs("stopped"),
+        drain: DRAIN,
+      });
+      expect(updated.outs?.status).to.equal("stopped");
+      expect(commandsInOrder(rds, ecs)).to.deep.equal(["DescribeDBInstancesCommand"]);
     });
 
     it("deletes without any AWS call", async () => {

@@ -30,7 +30,7 @@ import {
   migrationRunProvider,
   taskFamilyOf,
 } from "../components/providers/migrationRun";
-import { FakeClock, rejectionOf } from "./fakes";
+import { commandsInOrder, FakeClock, rejectionOf } from "./fakes";
 
 const REGION = "eu-central-2";
 const CLUSTER = "arn:aws:ecs:eu-central-2:123456789012:cluster/graasp-production";
@@ -60,6 +60,8 @@ const RUN_OUTPUTS = {
   startedAt: "2026-11-28T10:00:00.000Z",
   stoppedAt: "2026-11-28T10:04:30.000Z",
 };
+
+const DRAIN = { clusterArn: CLUSTER, serviceNames: ["core", "workers"] };
 
 const ecs = mockClient(ECSClient);
 const logs = mockClient(CloudWatchLogsClient);
@@ -330,6 +332,92 @@ describe("MigrationRun provider", () => {
     });
   });
 
+  describe("MigrationRunner.run with drain", () => {
+    const runningTasks = (...ids: string[]) => ({
+      taskArns: ids.map((id) => `arn:aws:ecs:eu-central-2:123456789012:task/graasp/${id}`),
+    });
+
+    it("checks every service before the running-migration check and RunTask", async () => {
+      launchWith(stopped({ exitCode: 0 }));
+      const outputs = await runner().run({ ...INPUTS, drain: DRAIN });
+      expect(outputs).to.deep.equal({ ...INPUTS, drain: DRAIN, ...RUN_OUTPUTS });
+      expect(commandsInOrder(ecs, logs)).to.deep.equal([
+        "ListTasksCommand",
+        "ListTasksCommand",
+        "ListTasksCommand",
+        "ListTasksCommand",
+        "ListTasksCommand",
+        "RunTaskCommand",
+        "DescribeTasksCommand",
+      ]);
+      expect(ecs.commandCalls(ListTasksCommand).map((call) => call.args[0].input)).to.deep.equal([
+        { cluster: CLUSTER, serviceName: "core", desiredStatus: "RUNNING" },
+        { cluster: CLUSTER, serviceName: "core", desiredStatus: "STOPPED" },
+        { cluster: CLUSTER, serviceName: "workers", desiredStatus: "RUNNING" },
+        { cluster: CLUSTER, serviceName: "workers", desiredStatus: "STOPPED" },
+        { cluster: CLUSTER, family: "migrate", desiredStatus: "RUNNING" },
+      ]);
+    });
+
+    it("waits for old tasks to stop before launching the migration", async () => {
+      launchWith(stopped({ exitCode: 0 }));
+      ecs
+        .on(ListTasksCommand, { serviceName: "workers", desiredStatus: "RUNNING" })
+        .resolvesOnce(runningTasks("w1"))
+        .resolves(runningTasks());
+      const clock = new FakeClock();
+      await runner(clock).run({ ...INPUTS, drain: DRAIN });
+      expect(commandsInOrder(ecs, logs)).to.deep.equal([
+        ...Array(9).fill("ListTasksCommand"),
+        "RunTaskCommand",
+        "DescribeTasksCommand",
+      ]);
+      expect(clock.sleeps).to.deep.equal([5_000]);
+    });
+
+    it("launches nothing when the services do not drain in time", async () => {
+      ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+      ecs
+        .on(ListTasksCommand, { serviceName: "core", desiredStatus: "RUNNING" })
+        .resolves(runningTasks("c1"));
+      const clock = new FakeClock();
+      const error = await rejectionOf(
+        runner(clock).run({ ...INPUTS, drain: DRAIN, timeoutMinutes: 5 }),
+      );
+      expect(error.message).to.equal(
+        `Timed out after 5 minutes waiting for the ECS services of cluster ${CLUSTER} to drain, so the migration (task family "migrate") was not started. Tasks not STOPPED yet: service "core" has 1 task (1 running or starting). Scale these services to 0 and let their tasks stop (check each one's desired count, autoscaling and deployments in the ECS console), then run \`pulumi up\` again; raise \`timeoutMinutes\` if the tasks are only slow to stop.`,
+      );
+      expect(clock.time).to.equal(5 * 60_000);
+      expect(ecs.commandCalls(RunTaskCommand)).to.deep.equal([]);
+      expect(ecs.commandCalls(ListTasksCommand, { family: "migrate" })).to.deep.equal([]);
+    });
+
+    it("gives the task only what the drain left of the timeout", async () => {
+      launchWith(task("RUNNING"));
+      ecs
+        .on(ListTasksCommand, { serviceName: "core", desiredStatus: "RUNNING" })
+        .resolvesOnce(runningTasks("c1"))
+        .resolves(runningTasks());
+      const clock = new FakeClock();
+      const error = await rejectionOf(
+        runner(clock).run({ ...INPUTS, drain: DRAIN, timeoutMinutes: 5 }),
+      );
+      expect(error.message).to.contain("did not stop within 5 minutes");
+      expect(clock.sleeps[0]).to.equal(5_000);
+      expect(clock.time).to.equal(5 * 60_000);
+    });
+
+    it("makes no drain call when the service list is empty", async () => {
+      launchWith(stopped({ exitCode: 0 }));
+      await runner().run({ ...INPUTS, drain: { ...DRAIN, serviceNames: [] } });
+      expect(sentCommands()).to.deep.equal([
+        "ListTasksCommand",
+        "RunTaskCommand",
+        "DescribeTasksCommand",
+      ]);
+    });
+  });
+
   describe("diffMigrationRun", () => {
     const olds = { ...INPUTS, ...RUN_OUTPUTS };
 
@@ -356,10 +444,21 @@ describe("MigrationRun provider", () => {
         { assignPublicIp: false },
         { timeoutMinutes: 90 },
         { assumeRoleArn: "arn:aws:iam::123456789012:role/deployer" },
+        { drain: DRAIN },
       ];
       for (const change of others) {
         expect(diffMigrationRun(olds, { ...INPUTS, ...change })).to.deep.equal({ changes: true });
       }
+    });
+
+    it("never runs the migration again for a new drain", () => {
+      const withDrain = { ...olds, drain: DRAIN };
+      const news = { ...INPUTS, drain: { ...DRAIN, serviceNames: ["core"] } };
+      expect(diffMigrationRun(withDrain, news)).to.deep.equal({ changes: true });
+      expect(diffMigrationRun(withDrain, INPUTS)).to.deep.equal({ changes: true });
+      expect(diffMigrationRun(withDrain, { ...INPUTS, drain: DRAIN })).to.deep.equal({
+        changes: false,
+      });
     });
 
     it("plans a replacement when appVersion is unknown during preview", () => {
@@ -373,6 +472,16 @@ describe("MigrationRun provider", () => {
   describe("checkMigrationRunInputs", () => {
     it("accepts valid inputs", () => {
       expect(checkMigrationRunInputs({ ...INPUTS, timeoutMinutes: 90 })).to.deep.equal([]);
+    });
+
+    it("rejects a drain whose service names are not a list", () => {
+      const drain = { clusterArn: CLUSTER, serviceNames: "core" } as unknown as typeof DRAIN;
+      expect(checkMigrationRunInputs({ ...INPUTS, drain })).to.deep.equal([
+        {
+          property: "drain",
+          reason: '`drain.serviceNames` must be a list of ECS service names, not "core".',
+        },
+      ]);
     });
 
     it("rejects an empty version, no subnets and a non-positive timeout", () => {
@@ -405,7 +514,12 @@ describe("MigrationRun provider", () => {
     });
 
     it("updates without launching anything, keeping the run it already recorded", async () => {
-      const news = { ...INPUTS, subnetIds: ["subnet-public-c"], taskDefinitionArn: "migrate:8" };
+      const news = {
+        ...INPUTS,
+        subnetIds: ["subnet-public-c"],
+        taskDefinitionArn: "migrate:8",
+        drain: DRAIN,
+      };
       const updated = await migrationRunProvider.update!(
         TASK_ARN,
         { ...INPUTS, ...RUN_OUTPUTS },

@@ -9,12 +9,13 @@ import { expect } from "chai";
 import Module from "module";
 import * as path from "path";
 import { mockClient } from "aws-sdk-client-mock";
-import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import { DescribeDBInstancesCommand, RDSClient, StopDBInstanceCommand } from "@aws-sdk/client-rds";
 import {
   DescribeTasksCommand,
   ECSClient,
   ListTasksCommand,
   RunTaskCommand,
+  ServiceNotFoundException,
 } from "@aws-sdk/client-ecs";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
@@ -27,6 +28,10 @@ const DATABASE_ARGS = {
   instanceIdentifier: "graasp-staging",
   region: "eu-central-2",
   desiredState: "stopped" as const,
+};
+const DRAIN = {
+  clusterArn: "arn:aws:ecs:eu-central-2:123456789012:cluster/graasp-staging",
+  serviceNames: ["core"],
 };
 const MIGRATION_ARGS: MigrationRunArgs = {
   region: "eu-central-2",
@@ -147,6 +152,34 @@ describe("dynamic providers under the shared mocks", function () {
         desiredState: "available",
       });
       expect(diff).to.deep.equal({ changes: true });
+    });
+
+    it("runs DatabasePower's drain check before a stop, and a drain-only update", async () => {
+      new DatabasePower("database-power", { ...DATABASE_ARGS, drain: DRAIN });
+      const registration = named(await settle(), DYNAMIC, "database-power");
+      expect(registration.inputs.drain).to.deep.equal(DRAIN);
+      const provider = loadSerializedProvider(registration.inputs.__provider);
+      rds.on(DescribeDBInstancesCommand).resolves({
+        DBInstances: [{ DBInstanceIdentifier: "graasp-staging", DBInstanceStatus: "available" }],
+      });
+      ecs
+        .on(ListTasksCommand)
+        .rejects(new ServiceNotFoundException({ message: "Service not found.", $metadata: {} }));
+      const inputs = { ...DATABASE_ARGS, drain: DRAIN };
+      const error = await provider.create(inputs).catch((e: Error) => e);
+      expect((error as Error).message).to.match(
+        /^Could not check whether ECS service "core" of cluster .*: ServiceNotFoundException: Service not found\. /,
+      );
+      expect(rds.commandCalls(StopDBInstanceCommand)).to.deep.equal([]);
+      rds.reset();
+      ecs.reset();
+      const olds = { ...inputs, status: "stopped" };
+      const updated = await provider.update!("graasp-staging", olds, {
+        ...inputs,
+        drain: { ...DRAIN, serviceNames: ["core", "umami"] },
+      });
+      expect(updated.outs).to.deep.include({ status: "stopped" });
+      expect([...rds.calls(), ...ecs.calls()]).to.deep.equal([]);
     });
 
     it("runs MigrationRun's create", async () => {

@@ -763,13 +763,26 @@ for (const stack of STACKS)
         const power = named(s.registrations, DYNAMIC, "database-power");
         expect(power.inputs.desiredState).to.equal(state === "stopped" ? "stopped" : "available");
         expect(power.inputs.instanceIdentifier).to.equal(`graasp-${stack}`);
+        expect(power.inputs.drain).to.deep.equal({
+          clusterArn: `arn:aws:ecs:eu-central-2:123456789012:cluster/graasp-${stack}`,
+          serviceNames: [...SERVICE_NAMES],
+        });
         const services = ofType(s.registrations, SERVICE);
         const targets = ofType(s.registrations, TARGET);
         if (state === "stopped") {
-          // Every service and autoscaling target, plus the instance its identifier comes from.
-          const instance = named(s.registrations, "aws:rds/instance:Instance", "database-instance");
+          // Every service and autoscaling target, plus where its inputs come from: the instance
+          // (identifier) and the cluster with its capacity providers (drain check).
+          const inputSources = [
+            named(s.registrations, "aws:rds/instance:Instance", "database-instance"),
+            named(s.registrations, "aws:ecs/cluster:Cluster", "cluster-cluster"),
+            named(
+              s.registrations,
+              "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
+              "cluster-capacity",
+            ),
+          ];
           expect([...power.dependencies].sort()).to.deep.equal(
-            [...services, ...targets, instance].map((r) => r.urn).sort(),
+            [...services, ...targets, ...inputSources].map((r) => r.urn).sort(),
           );
           for (const service of services) expect(service.dependencies).not.to.include(power.urn);
         } else {
@@ -817,6 +830,15 @@ for (const stack of STACKS)
           assignPublicIp: !production,
         });
         expect(migration.inputs.securityGroupIds).to.deep.equal(["sg-migrate-sg"]);
+        expect(migration.inputs.drain.serviceNames).to.deep.equal([
+          "core",
+          "workers",
+          "library",
+          "etherpad",
+          "meilisearch",
+          "iframely",
+          "redis",
+        ]);
       });
     });
 

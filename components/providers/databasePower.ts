@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DBInstance, RDSClient } from "@aws-sdk/client-rds";
+import type { ECSClient } from "@aws-sdk/client-ecs";
 import {
   awsClientConfig,
   changedInputs,
@@ -7,11 +8,20 @@ import {
   describeError,
   pollUntil,
   pickInputs,
+  PollAttempt,
   PREVIEW_UNKNOWN,
   systemClock,
   timeoutMinutesFailure,
   timeoutMsOf,
 } from "./awsClients";
+import {
+  DrainArgs,
+  drainFailures,
+  DrainInputs,
+  newEcsClient,
+  servicesToDrain,
+  waitForDrain,
+} from "./drain";
 
 export type DatabasePowerState = "available" | "stopped";
 
@@ -27,8 +37,16 @@ export interface DatabasePowerArgs {
    * `pulumi up`. @default none: those credentials are used directly
    */
   readonly assumeRoleArn?: pulumi.Input<string>;
-  /** Minutes to wait for the instance to settle and reach `desiredState`. @default 30 */
+  /**
+   * Minutes to wait, in all, for the `drain` services and for the instance to settle and reach
+   * `desiredState`. @default 30
+   */
   readonly timeoutMinutes?: pulumi.Input<number>;
+  /**
+   * ECS services that must have no task left before the instance is stopped; checked only when
+   * a stop is about to be sent. Changing it alone touches nothing. @default none: no check
+   */
+  readonly drain?: DrainArgs;
 }
 
 /** The inputs as the provider receives them, once Pulumi has resolved them. */
@@ -38,6 +56,7 @@ export interface DatabasePowerInputs {
   readonly desiredState: DatabasePowerState;
   readonly assumeRoleArn?: string;
   readonly timeoutMinutes?: number;
+  readonly drain?: DrainInputs;
 }
 
 export interface DatabasePowerOutputs extends Omit<DatabasePowerInputs, "desiredState"> {
@@ -55,6 +74,7 @@ const INPUT_KEYS = [
   "desiredState",
   "assumeRoleArn",
   "timeoutMinutes",
+  "drain",
 ] as const;
 
 // Statuses AWS will not leave without someone fixing something; waiting would only hit the timeout.
@@ -89,7 +109,10 @@ export function powerStateOf(status: string): string {
   return brokenStatusFix(status) === undefined ? "available" : status;
 }
 
-/** Replacing only re-targets the resource: delete never touches the database. */
+/**
+ * Replacing only re-targets the resource: delete never touches the database. A new `drain`
+ * alone is an update that `onlyDrainChanged` lets skip every AWS call.
+ */
 export function diffDatabasePower(
   olds: Partial<DatabasePowerOutputs>,
   news: Partial<DatabasePowerInputs>,
@@ -111,7 +134,17 @@ export function checkDatabasePowerInputs(
     });
   }
   failures.push(...timeoutMinutesFailure(news.timeoutMinutes));
+  failures.push(...drainFailures(news.drain));
   return failures;
+}
+
+/** Whether `drain` is the only input that changed, which matters only for the next stop. */
+export function onlyDrainChanged(
+  olds: Partial<DatabasePowerOutputs>,
+  news: Partial<DatabasePowerInputs>,
+): boolean {
+  const changed = changedInputs(INPUT_KEYS, olds, news);
+  return changed.length > 0 && changed.every((key) => key === "drain");
 }
 
 type StoredInputs = Omit<DatabasePowerOutputs, "status">;
@@ -129,44 +162,61 @@ function rdsSdk(): typeof import("@aws-sdk/client-rds") {
 export class DatabasePowerController {
   constructor(
     private readonly rds: RDSClient,
+    /** Called only when services have to be drained, so holding power alone needs no ECS. */
+    private readonly ecsClient: () => ECSClient,
     private readonly clock: Clock = systemClock,
   ) {}
 
-  /** Create and update: wait for a settled status, start or stop only if needed, wait again. */
+  /**
+   * Create and update: wait for a settled status, start or stop only if needed, wait again.
+   * Right before a stop, wait for the `drain` services to have no task left.
+   */
   async apply(inputs: DatabasePowerInputs): Promise<DatabasePowerOutputs> {
     const { instanceIdentifier: id, desiredState: desired } = inputs;
     const timeoutMinutes = inputs.timeoutMinutes ?? DEFAULT_DATABASE_TIMEOUT_MINUTES;
+    const timeoutMs = timeoutMsOf(timeoutMinutes, DEFAULT_DATABASE_TIMEOUT_MINUTES);
+    const deadline = this.clock.now() + timeoutMs;
     let requested = false;
-    const status = await pollUntil<string, string>(
-      async () => {
-        const instance = await this.find(id);
-        if (instance === undefined) {
-          throw new Error(
-            `RDS instance "${id}" was not found in region ${inputs.region}. Check \`instanceIdentifier\`, \`region\` and the AWS account of the credentials in use, then run \`pulumi up\` again.`,
-          );
+    let drained = servicesToDrain(inputs.drain).length === 0;
+    const attempt = async (): Promise<PollAttempt<string, string>> => {
+      const instance = await this.find(id);
+      if (instance === undefined) {
+        throw new Error(
+          `RDS instance "${id}" was not found in region ${inputs.region}. Check \`instanceIdentifier\`, \`region\` and the AWS account of the credentials in use, then run \`pulumi up\` again.`,
+        );
+      }
+      const current = instance.DBInstanceStatus ?? "unknown";
+      if (current === desired) {
+        return { done: true, value: current };
+      }
+      assertPowerChangePossible(instance, id, current, desired);
+      // Right after a start or stop, DescribeDBInstances can still show the old settled status
+      // for a while; sending the request again would fail with InvalidDBInstanceState.
+      if (!requested && (current === "available" || current === "stopped")) {
+        if (desired === "stopped" && !drained) {
+          await waitForDrain(this.ecsClient(), inputs.drain, {
+            clock: this.clock,
+            deadline,
+            timeoutMinutes,
+            notDone: `RDS instance "${id}" was not stopped`,
+          });
+          drained = true;
+          // The wait can take minutes: decide on the status the instance has after it.
+          return attempt();
         }
-        const current = instance.DBInstanceStatus ?? "unknown";
-        if (current === desired) {
-          return { done: true, value: current };
-        }
-        assertPowerChangePossible(instance, id, current, desired);
-        // Right after a start or stop, DescribeDBInstances can still show the old settled status
-        // for a while; sending the request again would fail with InvalidDBInstanceState.
-        if (!requested && (current === "available" || current === "stopped")) {
-          await this.request(id, current, desired);
-          requested = true;
-        }
-        return { done: false, seen: current };
-      },
-      {
-        clock: this.clock,
-        timeoutMs: timeoutMsOf(timeoutMinutes, DEFAULT_DATABASE_TIMEOUT_MINUTES),
-        timeoutError: (seen) =>
-          new Error(
-            `Timed out after ${timeoutMinutes} minutes waiting for RDS instance "${id}" to be "${desired}"; its status is still "${seen}". It may still get there: check it in the RDS console, then run \`pulumi up\` again, or raise \`timeoutMinutes\` if it is only slow.`,
-          ),
-      },
-    );
+        await this.request(id, current, desired);
+        requested = true;
+      }
+      return { done: false, seen: current };
+    };
+    const status = await pollUntil<string, string>(attempt, {
+      clock: this.clock,
+      timeoutMs,
+      timeoutError: (seen) =>
+        new Error(
+          `Timed out after ${timeoutMinutes} minutes waiting for RDS instance "${id}" to be "${desired}"; its status is still "${seen}". It may still get there: check it in the RDS console, then run \`pulumi up\` again, or raise \`timeoutMinutes\` if it is only slow.`,
+        ),
+    });
     return { ...inputsOf(inputs), status };
   }
 
@@ -252,10 +302,9 @@ function assertPowerChangePossible(
 function controllerFor(
   props: Pick<DatabasePowerInputs, "region" | "assumeRoleArn">,
 ): DatabasePowerController {
-  const sdk = rdsSdk();
-  return new DatabasePowerController(
-    new sdk.RDSClient(awsClientConfig(props.region, props.assumeRoleArn)),
-  );
+  // One configuration, so that both clients share the assumed role's credentials.
+  const config = awsClientConfig(props.region, props.assumeRoleArn);
+  return new DatabasePowerController(new (rdsSdk().RDSClient)(config), () => newEcsClient(config));
 }
 
 // One object for the whole process: Pulumi caches its serialized closure by identity, so every
@@ -270,7 +319,12 @@ export const databasePowerProvider: pulumi.dynamic.ResourceProvider<
     const outs = await controllerFor(inputs).apply(inputs);
     return { id: outs.instanceIdentifier, outs };
   },
-  update: async (_id, _olds, news) => ({ outs: await controllerFor(news).apply(news) }),
+  update: async (_id, olds, news) => {
+    if (onlyDrainChanged(olds, news)) {
+      return { outs: { ...inputsOf(news), status: olds.status } };
+    }
+    return { outs: await controllerFor(news).apply(news) };
+  },
   read: async (id, props) => {
     if (props === undefined) {
       throw new Error(

@@ -12,6 +12,7 @@ import {
   timeoutMinutesFailure,
   timeoutMsOf,
 } from "./awsClients";
+import { DrainArgs, drainFailures, DrainInputs, waitForDrain } from "./drain";
 
 export interface MigrationRunArgs {
   /** AWS region of the cluster, e.g. `eu-central-1`. */
@@ -42,8 +43,16 @@ export interface MigrationRunArgs {
    * process running `pulumi up`. @default none: those credentials are used directly
    */
   readonly assumeRoleArn?: pulumi.Input<string>;
-  /** Minutes to wait for the task to stop before failing (the task keeps running). @default 60 */
+  /**
+   * Minutes to wait, in all, for the `drain` services and for the task to stop before failing
+   * (the task keeps running). @default 60
+   */
   readonly timeoutMinutes?: pulumi.Input<number>;
+  /**
+   * ECS services that must have no task left before the migration starts, so that no old code
+   * uses the schema it changes. Changing it never runs the migration again. @default none
+   */
+  readonly drain?: DrainArgs;
 }
 
 /** The inputs as the provider receives them, once Pulumi has resolved them. */
@@ -60,6 +69,7 @@ export interface MigrationRunInputs {
   readonly appVersion: string;
   readonly assumeRoleArn?: string;
   readonly timeoutMinutes?: number;
+  readonly drain?: DrainInputs;
 }
 
 export interface MigrationRunOutputs extends MigrationRunInputs {
@@ -88,11 +98,13 @@ const INPUT_KEYS = [
   "appVersion",
   "assumeRoleArn",
   "timeoutMinutes",
+  "drain",
 ] as const;
 
 /**
  * Only a new `appVersion` runs the migration again. Any other change (a new task definition
- * revision, other subnets) is an update that keeps the record of the run that already happened.
+ * revision, other subnets, other services to drain) is an update that keeps the record of the
+ * run that already happened.
  */
 export function diffMigrationRun(
   olds: Partial<MigrationRunOutputs>,
@@ -115,6 +127,7 @@ export function checkMigrationRunInputs(
     failures.push({ property: "subnetIds", reason: "`subnetIds` needs at least one subnet." });
   }
   failures.push(...timeoutMinutesFailure(news.timeoutMinutes));
+  failures.push(...drainFailures(news.drain));
   return failures;
 }
 
@@ -150,9 +163,19 @@ export class MigrationRunner {
   ) {}
 
   async run(inputs: MigrationRunInputs): Promise<MigrationRunOutputs> {
+    const timeoutMinutes = inputs.timeoutMinutes ?? DEFAULT_MIGRATION_TIMEOUT_MINUTES;
+    // One budget for the drain and the run, so `timeoutMinutes` bounds the whole step.
+    const deadline =
+      this.clock.now() + timeoutMsOf(timeoutMinutes, DEFAULT_MIGRATION_TIMEOUT_MINUTES);
+    await waitForDrain(this.ecs, inputs.drain, {
+      clock: this.clock,
+      deadline,
+      timeoutMinutes,
+      notDone: `the migration (task family "${taskFamilyOf(inputs.taskDefinitionArn)}") was not started`,
+    });
     await this.refuseIfAlreadyRunning(inputs);
     const taskArn = await this.start(inputs);
-    const task = await this.waitUntilStopped(inputs, taskArn);
+    const task = await this.waitUntilStopped(inputs, taskArn, deadline);
     const container = task.containers?.find((c) => c.name === inputs.containerName);
     if (container?.exitCode !== 0) {
       throw new Error(await this.failureMessage(inputs, taskArn, task, container));
@@ -217,7 +240,11 @@ export class MigrationRunner {
     return taskArn;
   }
 
-  private async waitUntilStopped(inputs: MigrationRunInputs, taskArn: string): Promise<Task> {
+  private async waitUntilStopped(
+    inputs: MigrationRunInputs,
+    taskArn: string,
+    deadline: number,
+  ): Promise<Task> {
     const sdk = ecsSdk();
     const timeoutMinutes = inputs.timeoutMinutes ?? DEFAULT_MIGRATION_TIMEOUT_MINUTES;
     return pollUntil<Task, string>(
@@ -234,7 +261,7 @@ export class MigrationRunner {
       },
       {
         clock: this.clock,
-        timeoutMs: timeoutMsOf(timeoutMinutes, DEFAULT_MIGRATION_TIMEOUT_MINUTES),
+        timeoutMs: deadline - this.clock.now(),
         timeoutError: (lastStatus) =>
           new Error(
             `Migration task ${taskArn} did not stop within ${timeoutMinutes} minutes (last status ${lastStatus}); it is still running and was not stopped. Watch it in the ECS console, or stop it with ${stopTaskCommand(inputs, taskArn)}, then run \`pulumi up\` again.`,
