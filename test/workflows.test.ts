@@ -11,7 +11,7 @@
  * cannot run shellcheck from WASM, so shellcheck runs here only when it is installed.
  */
 import { expect } from "chai";
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import {
   chmodSync,
   mkdirSync,
@@ -801,72 +801,166 @@ describe("workflows: state.yml", function () {
   });
 
   describe("record", () => {
-    const script = step("state.yml", "apply", "record").run!;
-    const env = {
-      STACK: "staging",
-      STATE: "stopped",
-      GITHUB_TOKEN: "test-token",
-      GITHUB_SERVER_URL: "https://github.com",
-      GITHUB_REPOSITORY: "graasp/graasp-infrastructure",
-      GITHUB_RUN_ID: "42",
-      GITHUB_EVENT_NAME: "schedule",
-    };
-    const settings = (state: string) =>
-      `config:\n  aws:region: eu-central-2\n  graasp:deploymentState: ${state}\n`;
+    const settings = recordSettings;
 
-    it("commits the changed settings file to main with a traceable message", () => {
-      const repo = new GitSandbox(settings("running"));
-      repo.write("work/Pulumi.staging.yaml", settings("stopped"));
-      const result = repo.run(script, env);
-      expect(result.status, result.stderr).to.equal(0);
-      expect(result.stdout).to.equal("Recorded deploymentState stopped for staging on main.\n");
-      expect(repo.remote("log", "--format=%an|%s|%b", "-1").trim()).to.equal(
+    it("commits the changed settings file to main with a traceable message", async () => {
+      const run = await RECORD_RUNS.commits;
+      expect(run.status, run.stderr).to.equal(0);
+      expect(run.stdout).to.equal("Recorded deploymentState stopped for staging on main.\n");
+      expect(run.lastCommit).to.equal(
         "github-actions[bot]|state: staging → stopped|Applied by https://github.com/graasp/graasp-infrastructure/actions/runs/42 (schedule).",
       );
-      expect(repo.remote("show", "main:Pulumi.staging.yaml")).to.equal(settings("stopped"));
-      repo.remove();
+      expect(run.remoteSettings).to.equal(settings("stopped"));
     });
 
-    it("commits nothing when the state was already recorded", () => {
-      const repo = new GitSandbox(settings("stopped"));
-      const before = repo.remote("rev-parse", "main");
-      const result = repo.run(script, env);
-      expect(result.status).to.equal(0);
-      expect(result.stdout).to.equal(
+    it("commits nothing when the state was already recorded", async () => {
+      const run = await RECORD_RUNS.unchanged;
+      expect(run.status).to.equal(0);
+      expect(run.stdout).to.equal(
         "Pulumi.staging.yaml already records deploymentState stopped; nothing to commit.\n",
       );
-      expect(repo.remote("rev-parse", "main")).to.equal(before);
-      repo.remove();
+      expect(run.mainAfter).to.equal(run.mainBefore);
     });
 
-    it("rebases on a merge that landed during the up, keeping both commits", () => {
-      const repo = new GitSandbox(settings("running"));
-      repo.pushFromElsewhere("README.md", "merged meanwhile\n");
-      repo.write("work/Pulumi.staging.yaml", settings("stopped"));
-      const result = repo.run(script, env);
-      expect(result.status, result.stderr).to.equal(0);
-      expect(repo.remote("log", "--format=%s", "main").trim().split("\n")).to.deep.equal([
+    it("rebases on a merge that landed during the up, keeping both commits", async () => {
+      const run = await RECORD_RUNS.rebases;
+      expect(run.status, run.stderr).to.equal(0);
+      expect(run.subjects).to.deep.equal([
         "state: staging → stopped",
         "merged meanwhile",
         "initial",
       ]);
-      repo.remove();
     });
 
-    it("fails loudly, naming the manual fix, when main changed the same line", () => {
-      const repo = new GitSandbox(settings("running"));
-      repo.pushFromElsewhere("Pulumi.staging.yaml", settings("restricted"));
-      repo.write("work/Pulumi.staging.yaml", settings("stopped"));
-      const result = repo.run(script, env);
-      expect(result.status).to.equal(1);
-      expect(result.stdout.trim().split("\n").pop()).to.equal(
+    it("fails loudly, naming the manual fix, when main changed the same line", async () => {
+      const run = await RECORD_RUNS.conflict;
+      expect(run.status).to.equal(1);
+      expect(run.stdout.trim().split("\n").pop()).to.equal(
         "::error::staging is now stopped but main does not say so. Record it by hand: pulumi config set deploymentState stopped --stack staging, then commit Pulumi.staging.yaml to main (main's protection must let github-actions[bot] push).",
       );
-      expect(repo.remote("show", "main:Pulumi.staging.yaml")).to.equal(settings("restricted"));
-      repo.remove();
+      expect(run.remoteSettings).to.equal(settings("restricted"));
     });
   });
 });
+
+function recordSettings(state: string): string {
+  return `config:\n  aws:region: eu-central-2\n  graasp:deploymentState: ${state}\n`;
+}
+
+interface RecordRun {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly mainBefore: string;
+  readonly mainAfter: string;
+  readonly lastCommit: string;
+  readonly subjects: readonly string[];
+  readonly remoteSettings: string;
+}
+
+/**
+ * Runs state.yml's record step in a bare `origin` with one commit on main and a clone in
+ * `work/`, as the apply job sees it; `elsewhere` is a merge another writer pushes meanwhile.
+ * All in one shell, started without waiting, so git's work overlaps the rest of the suite.
+ */
+async function runRecord(
+  recorded: string,
+  applied: string | undefined,
+  elsewhere?: { file: string; content: string },
+): Promise<RecordRun> {
+  const directory = mkdtempSync(join(tmpdir(), "graasp-record-"));
+  const write = (name: string, content: string) => writeFileSync(join(directory, name), content);
+  write("record.sh", RECORD_SCRIPT);
+  write("recorded.yaml", recorded);
+  if (applied !== undefined) write("applied.yaml", applied);
+  if (elsewhere !== undefined) write("elsewhere", elsewhere.content);
+  const script = [
+    "git init --quiet --bare --initial-branch=main origin.git",
+    "git clone --quiet origin.git seed 2>/dev/null",
+    "cp recorded.yaml seed/Pulumi.staging.yaml",
+    "git -C seed add . && git -C seed -c user.name=test -c user.email=test@example.com commit --quiet -m initial && git -C seed push --quiet origin HEAD:main",
+    "git clone --quiet --branch main origin.git work",
+    ...(elsewhere === undefined
+      ? []
+      : [
+          `cp elsewhere seed/${elsewhere.file}`,
+          'git -C seed add . && git -C seed -c user.name=test -c user.email=test@example.com commit --quiet -m "merged meanwhile" && git -C seed push --quiet origin HEAD:main',
+        ]),
+    ...(applied === undefined ? [] : ["cp applied.yaml work/Pulumi.staging.yaml"]),
+    "git -C origin.git rev-parse main > main-before",
+    "status=0; (cd work && bash --noprofile --norc -eo pipefail ../record.sh > ../stdout 2> ../stderr) || status=$?",
+    "echo $status > status",
+    "git -C origin.git rev-parse main > main-after",
+    "git -C origin.git log --format='%an|%s|%b' -1 main > last-commit",
+    "git -C origin.git log --format=%s main > subjects",
+    "git -C origin.git show main:Pulumi.staging.yaml > remote-settings",
+  ].join(" && ");
+  const status = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
+      cwd: directory,
+      env: {
+        PATH: process.env.PATH,
+        HOME: directory,
+        GIT_CONFIG_NOSYSTEM: "1",
+        ...RECORD_ENV,
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let errors = "";
+    child.stderr.on("data", (chunk) => (errors += chunk));
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0 ? resolve(code) : reject(new Error(`setup: ${errors}`)),
+    );
+  });
+  const read = (name: string) => readFileSync(join(directory, name), "utf8");
+  const run: RecordRun = {
+    status: Number(read("status").trim()) + (status ?? 0),
+    stdout: read("stdout"),
+    stderr: read("stderr"),
+    mainBefore: read("main-before"),
+    mainAfter: read("main-after"),
+    lastCommit: read("last-commit").trim(),
+    subjects: read("subjects").trim().split("\n"),
+    remoteSettings: read("remote-settings"),
+  };
+  rmSync(directory, { recursive: true, force: true });
+  return run;
+}
+
+const RECORD_SCRIPT = step("state.yml", "apply", "record").run!;
+const RECORD_ENV = {
+  STACK: "staging",
+  STATE: "stopped",
+  GITHUB_TOKEN: "test-token",
+  GITHUB_SERVER_URL: "https://github.com",
+  GITHUB_REPOSITORY: "graasp/graasp-infrastructure",
+  GITHUB_RUN_ID: "42",
+  GITHUB_EVENT_NAME: "schedule",
+};
+
+/** Settled when read: a failure shows in its test, never as an unhandled rejection. */
+function settledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+const RECORD_RUNS = {
+  commits: settledLater(runRecord(recordSettings("running"), recordSettings("stopped"))),
+  unchanged: settledLater(runRecord(recordSettings("stopped"), undefined)),
+  rebases: settledLater(
+    runRecord(recordSettings("running"), recordSettings("stopped"), {
+      file: "README.md",
+      content: "merged meanwhile\n",
+    }),
+  ),
+  conflict: settledLater(
+    runRecord(recordSettings("running"), recordSettings("stopped"), {
+      file: "Pulumi.staging.yaml",
+      content: recordSettings("restricted"),
+    }),
+  ),
+};
 
 /** A temporary directory with fake commands first on PATH; runs scripts like GitHub's bash. */
 class Sandbox {
@@ -897,70 +991,5 @@ class Sandbox {
 
   remove(): void {
     rmSync(this.directory, { recursive: true, force: true });
-  }
-}
-
-/** A bare `origin` with one commit on main and a clone in `work/`, as the apply job sees it. */
-class GitSandbox extends Sandbox {
-  constructor(settings: string) {
-    super();
-    this.write("seed-settings.yaml", settings);
-    // One shell for the whole setup: every process this (large) mocha process starts costs a
-    // fork of its memory, and git alone would be eight of them.
-    this.shell(
-      [
-        "git init --quiet --bare --initial-branch=main origin.git",
-        "git clone --quiet origin.git seed",
-        "mv seed-settings.yaml seed/Pulumi.staging.yaml",
-        "git -C seed add .",
-        'git -C seed commit --quiet -m "initial"',
-        "git -C seed push --quiet origin HEAD:main",
-        "git clone --quiet --branch main origin.git work",
-      ].join(" && "),
-    );
-  }
-
-  /** Another writer (a merge) pushes to main after the apply job checked out. */
-  pushFromElsewhere(file: string, content: string): void {
-    this.write(`incoming-${file}`, content);
-    this.shell(
-      [
-        "git -C seed pull --quiet origin main",
-        `mv incoming-${file} seed/${file}`,
-        "git -C seed add .",
-        'git -C seed commit --quiet -m "merged meanwhile"',
-        "git -C seed push --quiet origin HEAD:main",
-      ].join(" && "),
-    );
-  }
-
-  remote(...args: string[]): string {
-    return this.git("origin.git", ...args);
-  }
-
-  override run(script: string, env: Record<string, string>) {
-    return super.run(script, env, join(this.directory, "work"));
-  }
-
-  private git(cwd: string, ...args: string[]): string {
-    return this.shell(`git ${args.map((arg) => `'${arg}'`).join(" ")}`, cwd);
-  }
-
-  private shell(script: string, cwd = "."): string {
-    const result = spawnSync("bash", ["-eo", "pipefail", "-c", script], {
-      cwd: join(this.directory, cwd),
-      encoding: "utf8",
-      env: {
-        PATH: process.env.PATH,
-        HOME: this.directory,
-        GIT_CONFIG_NOSYSTEM: "1",
-        GIT_AUTHOR_NAME: "test",
-        GIT_AUTHOR_EMAIL: "test@example.com",
-        GIT_COMMITTER_NAME: "test",
-        GIT_COMMITTER_EMAIL: "test@example.com",
-      },
-    });
-    if (result.status !== 0) throw new Error(`${script}: ${result.stderr}`);
-    return result.stdout;
   }
 }
