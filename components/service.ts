@@ -121,8 +121,8 @@ export class GraaspService extends pulumi.ComponentResource {
         // A scale-down returns only once the tasks have drained: the database power and the
         // migration order themselves after this.
         waitForSteadyState: true,
-        // AWS applies a changed capacity provider strategy (a new spot preference) only with a
-        // new deployment; without it the provider refuses the update.
+        // A changed capacity provider strategy (a new spot preference) needs a new deployment;
+        // without it the provider would replace the service, which its fixed name forbids.
         forceNewDeployment: true,
       },
       {

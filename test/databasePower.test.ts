@@ -647,7 +647,7 @@ describe("DatabasePower provider", () => {
       expect(rds.calls()).to.deep.equal([]);
     });
 
-    it("checks and diffs without any AWS call", async () => {
+    it("checks, and diffs a changed input, without any AWS call", async () => {
       const check = await databasePowerProvider.check!(inputs("stopped"), inputs("available"));
       const diff = await databasePowerProvider.diff!(
         ID,
@@ -657,6 +657,30 @@ describe("DatabasePower provider", () => {
       expect(check).to.deep.equal({ inputs: inputs("available"), failures: [] });
       expect(diff).to.deep.equal({ changes: true });
       expect(rds.calls()).to.deep.equal([]);
+    });
+
+    it("diffs unchanged inputs against the real status: AWS's 7-day restart is a change", async () => {
+      const olds = { ...inputs("stopped"), status: "stopped" };
+      statuses("available");
+      expect(await databasePowerProvider.diff!(ID, olds, inputs("stopped"))).to.deep.equal({
+        changes: true,
+      });
+      statuses("stopping");
+      expect(await databasePowerProvider.diff!(ID, olds, inputs("stopped"))).to.deep.equal({
+        changes: false,
+      });
+      expect(commandsInOrder(rds, ecs)).to.deep.equal([
+        "DescribeDBInstancesCommand",
+        "DescribeDBInstancesCommand",
+      ]);
+    });
+
+    it("diffs as unchanged when the status cannot be read, leaving the error to the update", async () => {
+      rds.on(DescribeDBInstancesCommand).rejects(new Error("AccessDenied"));
+      const olds = { ...inputs("available"), status: "available" };
+      expect(await databasePowerProvider.diff!(ID, olds, inputs("available"))).to.deep.equal({
+        changes: false,
+      });
     });
   });
 

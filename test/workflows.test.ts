@@ -875,6 +875,7 @@ async function runRecord(
   if (applied !== undefined) write("applied.yaml", applied);
   if (elsewhere !== undefined) write("elsewhere", elsewhere.content);
   const script = [
+    "set -e",
     "git init --quiet --bare --initial-branch=main origin.git",
     "git clone --quiet origin.git seed 2>/dev/null",
     "cp recorded.yaml seed/Pulumi.staging.yaml",
@@ -888,44 +889,46 @@ async function runRecord(
         ]),
     ...(applied === undefined ? [] : ["cp applied.yaml work/Pulumi.staging.yaml"]),
     "git -C origin.git rev-parse main > main-before",
-    "status=0; (cd work && bash --noprofile --norc -eo pipefail ../record.sh > ../stdout 2> ../stderr) || status=$?",
-    "echo $status > status",
+    // The record step's exit status is data; every other command must succeed (`set -e`).
+    "if (cd work && bash --noprofile --norc -eo pipefail ../record.sh > ../stdout 2> ../stderr); then echo 0 > status; else echo $? > status; fi",
     "git -C origin.git rev-parse main > main-after",
     "git -C origin.git log --format='%an|%s|%b' -1 main > last-commit",
     "git -C origin.git log --format=%s main > subjects",
     "git -C origin.git show main:Pulumi.staging.yaml > remote-settings",
-  ].join(" && ");
-  const status = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
-      cwd: directory,
-      env: {
-        PATH: process.env.PATH,
-        HOME: directory,
-        GIT_CONFIG_NOSYSTEM: "1",
-        ...RECORD_ENV,
-      },
-      stdio: ["ignore", "ignore", "pipe"],
+  ].join("\n");
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
+        cwd: directory,
+        env: {
+          PATH: process.env.PATH,
+          HOME: directory,
+          GIT_CONFIG_NOSYSTEM: "1",
+          ...RECORD_ENV,
+        },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let errors = "";
+      child.stderr.on("data", (chunk) => (errors += chunk));
+      child.on("error", reject);
+      child.on("close", (code) =>
+        code === 0 ? resolve() : reject(new Error(`setup failed: ${errors}`)),
+      );
     });
-    let errors = "";
-    child.stderr.on("data", (chunk) => (errors += chunk));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve(code) : reject(new Error(`setup: ${errors}`)),
-    );
-  });
-  const read = (name: string) => readFileSync(join(directory, name), "utf8");
-  const run: RecordRun = {
-    status: Number(read("status").trim()) + (status ?? 0),
-    stdout: read("stdout"),
-    stderr: read("stderr"),
-    mainBefore: read("main-before"),
-    mainAfter: read("main-after"),
-    lastCommit: read("last-commit").trim(),
-    subjects: read("subjects").trim().split("\n"),
-    remoteSettings: read("remote-settings"),
-  };
-  rmSync(directory, { recursive: true, force: true });
-  return run;
+    const read = (name: string) => readFileSync(join(directory, name), "utf8");
+    return {
+      status: Number(read("status").trim()),
+      stdout: read("stdout"),
+      stderr: read("stderr"),
+      mainBefore: read("main-before"),
+      mainAfter: read("main-after"),
+      lastCommit: read("last-commit").trim(),
+      subjects: read("subjects").trim().split("\n"),
+      remoteSettings: read("remote-settings"),
+    };
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
 }
 
 const RECORD_SCRIPT = step("state.yml", "apply", "record").run!;

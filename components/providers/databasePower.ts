@@ -314,7 +314,11 @@ export const databasePowerProvider: pulumi.dynamic.ResourceProvider<
   DatabasePowerOutputs
 > = {
   check: async (_olds, news) => ({ inputs: news, failures: checkDatabasePowerInputs(news) }),
-  diff: async (_id, olds, news) => diffDatabasePower(olds, news),
+  diff: async (_id, olds, news) => {
+    const result = diffDatabasePower(olds, news);
+    if (result.changes) return result;
+    return (await hasDrifted(news)) ? { changes: true } : result;
+  },
   create: async (inputs) => {
     const outs = await controllerFor(inputs).apply(inputs);
     return { id: outs.instanceIdentifier, outs };
@@ -344,9 +348,34 @@ export const databasePowerProvider: pulumi.dynamic.ResourceProvider<
 };
 
 /**
+ * Whether the instance's real power state differs from the requested one although no input
+ * changed: AWS restarts an instance after 7 days stopped, and people stop instances by hand.
+ * One read-only call, so every preview and up notice it without a refresh; if the status
+ * cannot be read here, the update that would act on it will report why.
+ */
+async function hasDrifted(news: Partial<DatabasePowerInputs>): Promise<boolean> {
+  const { instanceIdentifier, region, desiredState } = news;
+  if (
+    [instanceIdentifier, region, desiredState].some(
+      (value) => typeof value !== "string" || value === PREVIEW_UNKNOWN,
+    )
+  )
+    return false;
+  try {
+    const found = await controllerFor(news as DatabasePowerInputs).read({
+      ...(news as DatabasePowerInputs),
+      status: "",
+    });
+    return found === undefined || found.outputs.desiredState !== desiredState;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Holds an existing RDS instance at `available` or `stopped` across `pulumi up` runs, waiting
- * through transitional statuses. Deleting it never touches the database. A refresh reports the
- * real status, so AWS's automatic restart of an instance stopped for 7 days shows as drift.
+ * through transitional statuses. Deleting it never touches the database. Every diff reads the
+ * real status, so AWS's automatic restart of an instance stopped for 7 days shows as a change.
  */
 export class DatabasePower extends pulumi.dynamic.Resource {
   declare public readonly instanceIdentifier: pulumi.Output<string>;
