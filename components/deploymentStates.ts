@@ -60,10 +60,6 @@ export function isDeploymentState(value: unknown): value is DeploymentState {
   return typeof value === "string" && (DEPLOYMENT_STATES as readonly string[]).includes(value);
 }
 
-export function behaviourOf(state: DeploymentState): StateBehaviour {
-  return STATE_TABLE[state];
-}
-
 export function tierRuns(behaviour: StateBehaviour, tier: ServiceTier): boolean {
   return behaviour.runningTiers.includes(tier);
 }

@@ -3,8 +3,6 @@
  * (fixed-response), so each must be self-contained and at most 1024 bytes.
  */
 
-export const FIXED_RESPONSE_LIMIT_BYTES = 1024;
-
 export const MAINTENANCE_HTML = [
   "<!doctype html>",
   '<html lang="en"><head><meta charset="utf-8">',
@@ -32,7 +30,3 @@ export const MAINTENANCE_JSON = JSON.stringify({
   code: "GMAINTENANCE",
   message: "Graasp is under maintenance. Please try again later.",
 });
-
-export function byteLength(body: string): number {
-  return Buffer.byteLength(body, "utf8");
-}
