@@ -19,6 +19,11 @@ export interface GraaspDatabaseArgs {
   readonly isolatedSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** Size, backups and engine major version (see `graasp:database`). */
   readonly settings: DatabaseSettings;
+  /**
+   * `rds.force_ssl`: refuse clear-text connections. Only when every client can encrypt
+   * (`databaseTls.ts`); otherwise the client that cannot would be refused. @default true
+   */
+  readonly forceSsl?: boolean;
 }
 
 /** Options every stateful child gets: no plan may delete or replace it. */
@@ -63,7 +68,8 @@ export class GraaspDatabase extends pulumi.ComponentResource {
       {
         family: `postgres${args.settings.engineMajorVersion}`,
         description: "Graasp PostgreSQL: TLS required",
-        parameters: [{ name: "rds.force_ssl", value: "1" }],
+        // The description stays: a new one would replace the group.
+        parameters: [{ name: "rds.force_ssl", value: (args.forceSsl ?? true) ? "1" : "0" }],
       },
       { parent: this },
     );

@@ -128,7 +128,16 @@ export async function runPlan(argv: readonly string[], io: PlanIo): Promise<numb
       out(`${USAGE}\n`);
       return 0;
     }
-    const stackConfig = readStackConfig(io.projectDir, args.stack);
+    const fileFacts = readStackConfig(io.projectDir, args.stack);
+    // What validation accepts but flags (moving image tags, database TLS, admin's domain)
+    // is printed with the plan, as `pulumi preview` prints it.
+    const stackConfig = {
+      ...fileFacts,
+      warnings: [
+        ...fileFacts.warnings,
+        ...configIn(fileFacts, args.to ?? args.state).warnings,
+      ],
+    };
     const masker = new SecretMasker(stackConfig.placeholders);
     if (args.from !== undefined && args.to !== undefined) {
       // Both configurations are validated before the first (slow) evaluation.
