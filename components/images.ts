@@ -65,10 +65,10 @@ export function imageValueProblem(value: unknown): string | undefined {
     return TAG_PATTERN.test(value) || DIGEST_PATTERN.test(value)
       ? undefined
       : "is not a tag (letters, digits, '_', '.', '-') nor a sha256 digest";
-  if (!REFERENCE_PATTERN.test(value))
-    return "is not a full image reference with a tag or a digest (registry/repository:tag)";
   if (pullsFromDockerHub(value))
     return "would be pulled anonymously from Docker Hub; use public.ecr.aws/docker/library/<name> for an official image or give only a tag (the pull-through cache is used)";
+  if (!REFERENCE_PATTERN.test(value))
+    return "is not a full image reference with a tag or a digest (registry/repository:tag)";
   return undefined;
 }
 
