@@ -37,6 +37,8 @@ describe("Pulumi.yaml", () => {
       "appVersion",
       "maintenanceBypassToken",
       "maintenanceHeaderName",
+      "s3KeyGeneration",
+      "adminHealthCheck",
     ]);
     for (const [key, declaration] of Object.entries<Record<string, unknown>>(project.config)) {
       expect(declaration.type, key).to.equal("string");
