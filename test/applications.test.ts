@@ -7,6 +7,7 @@
  * key (Pulumi's documented behaviour: replaced and removed resources are deleted last).
  */
 import { expect } from "chai";
+import * as path from "path";
 import { SERVICE_CATALOG } from "../components/catalog";
 import { forceSslDecision, forceSslExplanation } from "../components/databaseTls";
 import {
@@ -17,6 +18,7 @@ import {
 } from "../components/images";
 import { adminDomainProblem, adminEnvironmentView, ConfigError } from "../config";
 import { createPlatform } from "../platform";
+import { runPlan } from "../tools/plan";
 import { diffResources, isStateful } from "../tools/resourceDiff";
 import { MOVING_TAGS, REGISTRIES, STACKS, configFor } from "./fixtures";
 import { evaluate, named, ofType } from "./mocks";
@@ -440,5 +442,31 @@ describe("parity with today's services", function () {
     expect(problemsOf({ adminHealthCheck: "yes" })).to.deep.equal([
       '`graasp:adminHealthCheck` is "yes"; expected true or false. Fix: pulumi config set adminHealthCheck true',
     ]);
+  });
+});
+
+describe("offline plan of the real stack files", function () {
+  this.timeout(60_000);
+
+  it("prints the accepted moving tags and which client holds database TLS back", async () => {
+    let out = "";
+    const code = await runPlan(["--stack", "production"], {
+      projectDir: path.resolve(__dirname, ".."),
+      out: (text) => (out += text),
+      err: () => {},
+    });
+    expect(code).to.equal(0);
+    const warnings = out
+      .replace(/\n\s+/g, " ")
+      .split("\n")
+      .filter((line) => line.startsWith("Warning: "));
+    expect(warnings.filter((line) => line.startsWith("Warning: Container "))).to.have.length(5);
+    expect(warnings.find((line) => line.includes("Database TLS"))).to.match(
+      /^Warning: Database TLS: rds\.force_ssl is 0: admin cannot encrypt its database connection/,
+    );
+    expect(out).to.match(
+      /aws\.rds\.ParameterGroup\s+database-parameters\s+family=postgres16, parameters=rds\.force_ssl=0/,
+    );
+    expect(out).not.to.include("mock-secret-access-key");
   });
 });
