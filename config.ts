@@ -23,6 +23,7 @@ import {
   DeploymentState,
   isDeploymentState,
 } from "./components/deploymentStates";
+import { domainProblems, stackNameProblems } from "./components/awsLimits";
 import { FieldSpecs, didYouMean, typeProblem } from "./components/configFields";
 import { isValidFargateSize } from "./components/fargate";
 
@@ -324,6 +325,10 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
   const network = reader.network(env);
   const transitions = reader.transitions();
   const github = reader.github(env);
+
+  // AWS limits on what the stack name and the domain become, before anything registers.
+  problems.push(...stackNameProblems(stack));
+  if (domain !== undefined) problems.push(...domainProblems(domain));
 
   if (problems.length > 0) throw new ConfigError(stack, problems);
   return deepFreeze({
