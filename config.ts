@@ -24,6 +24,7 @@ import {
   isDeploymentState,
 } from "./components/deploymentStates";
 import { isValidFargateSize } from "./components/fargate";
+import { STATE_BUCKET_PATTERN } from "./components/ciAccessPolicies";
 
 export const NAT_STRATEGIES = ["none", "single", "perAz"] as const;
 export type NatStrategy = (typeof NAT_STRATEGIES)[number];
@@ -61,6 +62,8 @@ export interface GithubSettings {
   readonly productionReviewers: readonly string[];
   /** An existing GitHub OIDC provider in the account; unset: the stack creates it. */
   readonly oidcProviderArn?: string;
+  /** This account's Pulumi state bucket (DIY backend), in the stack's region. */
+  readonly stateBucket: string;
 }
 
 export interface GraaspConfig {
@@ -571,7 +574,7 @@ class Reader {
   github(env: Environment): GithubSettings | undefined {
     const object = this.optionalObject("github");
     if (object === undefined) return undefined;
-    const fields = ["repository", "productionReviewers", "oidcProviderArn"] as const;
+    const fields = ["repository", "productionReviewers", "oidcProviderArn", "stateBucket"] as const;
     this.rejectUnknown(
       "github",
       object,
@@ -600,6 +603,13 @@ class Reader {
     )
       this.problems.push(
         `\`graasp:github.oidcProviderArn\` is "${settings.oidcProviderArn}", not the ARN of a token.actions.githubusercontent.com OIDC provider. Fix: pulumi config rm --path 'github.oidcProviderArn' (the stack then creates one)`,
+      );
+    if (
+      typeof settings.stateBucket !== "string" ||
+      !STATE_BUCKET_PATTERN.test(settings.stateBucket)
+    )
+      this.problems.push(
+        `\`graasp:github.stateBucket\` is ${JSON.stringify(settings.stateBucket)}, not an S3 bucket name (3 to 63 of a-z 0-9 . -): the account's Pulumi state bucket (README, Bootstrap). Fix: pulumi config set --path 'github.stateBucket' graasp-pulumi-state-<account>`,
       );
     return settings;
   }
