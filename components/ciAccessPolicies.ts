@@ -127,9 +127,10 @@ export function stateLockPrefix(stack: string): string {
 
 export interface PolicyStatement {
   readonly Sid: string;
-  readonly Effect: "Allow";
+  readonly Effect: "Allow" | "Deny";
   readonly Action: readonly string[];
-  readonly Resource: string | readonly string[];
+  readonly Resource?: string | readonly string[];
+  readonly NotResource?: readonly string[];
   readonly Condition?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
@@ -143,7 +144,9 @@ export interface PolicyDocument {
  * ViewOnlyAccess: the stack's state objects, and the Get/Describe calls the AWS provider makes
  * to read each resource type the program registers. Control-plane metadata only: no
  * `s3:GetObject` outside the state bucket, no log events, no secret values (a refresh of a
- * `secretsmanager.SecretVersion` needs GetSecretValue and is refused by design).
+ * `secretsmanager.SecretVersion` needs GetSecretValue and is refused by design). The last
+ * statement denies those data-plane reads explicitly, so no change to AWS's ViewOnlyAccess (or
+ * another policy attached later) can grant them.
  */
 export function previewReadPolicy(stateBucket: string): PolicyDocument {
   const bucketArn = `arn:aws:s3:::${stateBucket}`;
@@ -266,6 +269,26 @@ export function previewReadPolicy(stateBucket: string): PolicyDocument {
         ],
         Resource: "*",
       },
+      {
+        Sid: "NoUserData",
+        Effect: "Deny",
+        Action: [...USER_DATA_READS],
+        NotResource: [bucketArn, `${bucketArn}/.pulumi/*`],
+      },
     ],
   };
 }
+
+/** Reads of users' files, log events and secret values: denied to the preview role. */
+export const USER_DATA_READS = [
+  "s3:GetObject*",
+  "s3:ListBucket*",
+  "logs:GetLogEvents",
+  "logs:GetLogRecord",
+  "logs:FilterLogEvents",
+  "logs:StartQuery",
+  "logs:GetQueryResults",
+  "logs:StartLiveTail",
+  "secretsmanager:GetSecretValue",
+  "secretsmanager:BatchGetSecretValue",
+] as const;

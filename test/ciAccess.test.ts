@@ -327,9 +327,26 @@ describe("CiAccess preview role: least privilege", () => {
     ]);
   });
 
-  it("allows only, and never with a wildcard service or a bare Get*/Read*", () => {
-    for (const statement of statements) {
-      expect(statement.Effect, statement.Sid).to.equal("Allow");
+  it("allows with no wildcard service or bare Get*/Read*, and denies every user-data read", () => {
+    expect(statements.map(({ Effect }) => Effect)).to.deep.equal([
+      ...Array<string>(statements.length - 1).fill("Allow"),
+      "Deny",
+    ]);
+    const deny = statements[statements.length - 1];
+    expect(deny.NotResource).to.deep.equal([
+      "arn:aws:s3:::graasp-pulumi-state-production",
+      "arn:aws:s3:::graasp-pulumi-state-production/.pulumi/*",
+    ]);
+    for (const read of [
+      ...FORBIDDEN_READS.filter((action) => !/^(ssm|kms):/.test(action)),
+      ...OBJECT_READS,
+      "s3:ListBucket",
+    ])
+      expect(
+        deny.Action.some((pattern) => actionMatches(pattern, read)),
+        read,
+      ).to.equal(true);
+    for (const statement of statements.filter(({ Effect }) => Effect === "Allow")) {
       for (const action of statement.Action) {
         expect(action, statement.Sid).to.match(/^[a-z0-9-]+:[A-Za-z*]+$/);
         expect(action, statement.Sid).to.not.match(/:(\*|Get\*|Read\*|Batch\*)$/);
@@ -338,7 +355,9 @@ describe("CiAccess preview role: least privilege", () => {
   });
 
   it("holds no log-event, secret-value or decrypt read", () => {
-    const granted = statements.flatMap(({ Action }) => Action);
+    const granted = statements
+      .filter(({ Effect }) => Effect === "Allow")
+      .flatMap(({ Action }) => Action);
     for (const forbidden of FORBIDDEN_READS)
       expect(
         granted.filter((pattern) => actionMatches(pattern, forbidden)),
@@ -347,8 +366,10 @@ describe("CiAccess preview role: least privilege", () => {
   });
 
   it("reads objects only under the state bucket's .pulumi/ prefix", () => {
-    const objectReads = statements.filter(({ Action }) =>
-      Action.some((pattern) => OBJECT_READS.some((read) => actionMatches(pattern, read))),
+    const objectReads = statements.filter(
+      ({ Effect, Action }) =>
+        Effect === "Allow" &&
+        Action.some((pattern) => OBJECT_READS.some((read) => actionMatches(pattern, read))),
     );
     expect(objectReads.map(({ Sid, Resource }) => [Sid, Resource])).to.deep.equal([
       ["StateBucketRead", "arn:aws:s3:::graasp-pulumi-state-production/.pulumi/*"],
@@ -367,6 +388,7 @@ describe("CiAccess preview role: least privilege", () => {
       Condition: { StringLike: { "s3:prefix": [".pulumi/*"] } },
     });
     const writes = statements
+      .filter(({ Effect }) => Effect === "Allow")
       .flatMap(({ Action }) => Action)
       .filter((action) =>
         /:(Put|Delete|Create|Update|Modify|Start|Stop|Run|Pass|Attach)/.test(action),
