@@ -725,6 +725,65 @@ describe("workflows: state.yml", function () {
     });
   });
 
+  const guardCases: ReadonlyArray<readonly [string, string, string, string | undefined]> = [
+    [
+      "accepts its stack and an S3 backend",
+      "staging",
+      "s3://graasp-pulumi-state-111111111111?region=eu-central-2",
+      undefined,
+    ],
+    [
+      "refuses another stack's environment",
+      "production",
+      "s3://graasp-pulumi-state-111111111111?region=eu-central-2",
+      "::error::The staging environment's PULUMI_STACK variable is 'production'. CiAccess sets it: run the bootstrap pulumi up for staging (README, Delivery).",
+    ],
+    [
+      "refuses a missing backend",
+      "staging",
+      "",
+      "::error::The staging environment's PULUMI_BACKEND_URL variable is '', not s3://<bucket>?region=<region>. CiAccess sets it from graasp:github.stateBucket: run the bootstrap pulumi up for staging (README, Bootstrap).",
+    ],
+    [
+      "refuses a backend without its region",
+      "staging",
+      "s3://graasp-pulumi-state",
+      "::error::The staging environment's PULUMI_BACKEND_URL variable is 's3://graasp-pulumi-state', not s3://<bucket>?region=<region>. CiAccess sets it from graasp:github.stateBucket: run the bootstrap pulumi up for staging (README, Bootstrap).",
+    ],
+  ];
+  for (const [label, environmentStack, backend, error] of guardCases)
+    it(`guard: ${label}`, () => {
+      const sandbox = new Sandbox();
+      const result = sandbox.run(step("state.yml", "apply", "guard").run!, {
+        STACK: "staging",
+        ENVIRONMENT_STACK: environmentStack,
+        PULUMI_BACKEND_URL: backend,
+      });
+      sandbox.remove();
+      expect(result.status).to.equal(error === undefined ? 0 : 1);
+      expect(result.stdout).to.equal(error === undefined ? "" : `${error}\n`);
+    });
+
+  it("previews each stack against its own account's backend, checked before OIDC", () => {
+    const preview = WORKFLOW["preview.yml"].jobs.preview;
+    expect(preview.env).to.deep.equal({
+      PULUMI_BACKEND_URL: "${{ vars[matrix.backend_variable] }}",
+    });
+    expect(stepIndex(preview, (candidate) => candidate.id === "backend")).to.be.lessThan(
+      stepIndex(preview, isOidcStep),
+    );
+    const sandbox = new Sandbox();
+    const result = sandbox.run(step("preview.yml", "preview", "backend").run!, {
+      BACKEND_VARIABLE: "PULUMI_BACKEND_URL_PRODUCTION",
+      PULUMI_BACKEND_URL: "",
+    });
+    sandbox.remove();
+    expect(result.status).to.equal(1);
+    expect(result.stdout).to.equal(
+      "::error::Repository variable PULUMI_BACKEND_URL_PRODUCTION is '', not s3://<bucket>?region=<region>. CiAccess sets it from graasp:github.stateBucket (README, Bootstrap).\n",
+    );
+  });
+
   describe("decide", () => {
     const script = step("state.yml", "decide", "decide").run!;
     interface Case {
@@ -1317,6 +1376,8 @@ describe("runtimes: Node and the Pulumi CLI, each pinned in one place", () => {
     const major = read(".nvmrc").trim();
     expect(major).to.equal("24");
     expect(manifest.engines.node).to.equal("^22.12.0 || ^24.0.0");
+    const policyManifest = JSON.parse(read("policy/package.json")) as typeof manifest;
+    expect(policyManifest.engines.node).to.equal(manifest.engines.node);
   });
 
   it("npm only warns about `engines` (no engine-strict), so a Node 20 machine still installs", () => {
