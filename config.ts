@@ -26,6 +26,7 @@ import {
 import { domainProblems, stackNameProblems } from "./components/awsLimits";
 import { FieldSpecs, didYouMean, typeProblem } from "./components/configFields";
 import { isValidFargateSize } from "./components/fargate";
+import { STATE_BUCKET_PATTERN } from "./components/ciAccessPolicies";
 
 export const NAT_STRATEGIES = ["none", "single", "perAz"] as const;
 export type NatStrategy = (typeof NAT_STRATEGIES)[number];
@@ -63,6 +64,8 @@ export interface GithubSettings {
   readonly productionReviewers: readonly string[];
   /** An existing GitHub OIDC provider in the account; unset: the stack creates it. */
   readonly oidcProviderArn?: string;
+  /** This account's Pulumi state bucket (DIY backend), in the stack's region. */
+  readonly stateBucket: string;
 }
 
 export interface GraaspConfig {
@@ -164,6 +167,7 @@ const GITHUB_FIELDS: FieldSpecs = {
   repository: { type: "string", example: "graasp/graasp-infrastructure" },
   productionReviewers: { type: "list", example: "<login>" },
   oidcProviderArn: { type: "string", example: "<provider ARN>" },
+  stateBucket: { type: "string", example: "graasp-pulumi-state-<account>" },
 };
 const MINIMUM_BACKUP_DAYS: Readonly<Record<Environment, number>> = { staging: 1, production: 7 };
 
@@ -668,6 +672,14 @@ class Reader {
     )
       this.problems.push(
         `\`graasp:github.oidcProviderArn\` is "${settings.oidcProviderArn}", not the ARN of a token.actions.githubusercontent.com OIDC provider. Fix: pulumi config rm --path 'github.oidcProviderArn' (the stack then creates one)`,
+      );
+    const bucketBadType = "stateBucket" in object && !("stateBucket" in typed);
+    if (
+      !bucketBadType &&
+      (typeof settings.stateBucket !== "string" || !STATE_BUCKET_PATTERN.test(settings.stateBucket))
+    )
+      this.problems.push(
+        `\`graasp:github.stateBucket\` is ${JSON.stringify(settings.stateBucket)}, not an S3 bucket name (3 to 63 of a-z 0-9 . -): the account's Pulumi state bucket (README, Bootstrap). Fix: pulumi config set --path 'github.stateBucket' graasp-pulumi-state-<account>`,
       );
     return settings;
   }

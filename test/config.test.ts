@@ -334,6 +334,18 @@ describe("config", () => {
       });
     });
 
+    it("checks the state bucket name of the GitHub settings", () => {
+      const github = (stateBucket: unknown) =>
+        json({ repository: "graasp/graasp-infrastructure", stateBucket });
+      expect(problemsOf({ github: github("Graasp_State") }, "staging")).to.deep.equal([
+        "`graasp:github.stateBucket` is \"Graasp_State\", not an S3 bucket name (3 to 63 of a-z 0-9 . -): the account's Pulumi state bucket (README, Bootstrap). Fix: pulumi config set --path 'github.stateBucket' graasp-pulumi-state-<account>",
+      ]);
+      expect(
+        configFor("staging", "running", { github: github("graasp-pulumi-state-111111111111") })
+          .github?.stateBucket,
+      ).to.equal("graasp-pulumi-state-111111111111");
+    });
+
     it("checks the GitHub settings", () => {
       expect(
         problemsOf(
@@ -343,16 +355,19 @@ describe("config", () => {
       ).to.deep.equal([
         '`graasp:github.repository` is "graasp"; expected "owner/name" of a GitHub repository. Fix: pulumi config set --path \'github.repository\' graasp/graasp-infrastructure',
         "`graasp:github.productionReviewers` is []; production needs 1 to 6 GitHub logins who approve deployments. Fix: pulumi config set --path 'github.productionReviewers[0]' <login>",
+        "`graasp:github.stateBucket` is undefined, not an S3 bucket name (3 to 63 of a-z 0-9 . -): the account's Pulumi state bucket (README, Bootstrap). Fix: pulumi config set --path 'github.stateBucket' graasp-pulumi-state-<account>",
       ]);
       const config = configFor("production", "running", {
         github: json({
           repository: "graasp/graasp-infrastructure",
           productionReviewers: ["alice", "bob-2"],
+          stateBucket: "graasp-pulumi-state-222222222222",
         }),
       });
       expect(config.github).to.deep.equal({
         repository: "graasp/graasp-infrastructure",
         productionReviewers: ["alice", "bob-2"],
+        stateBucket: "graasp-pulumi-state-222222222222",
       });
     });
   });
