@@ -453,9 +453,10 @@ class Reader {
       this.problems.push(
         `\`graasp:database.multiAz\` must be true or false. ${fix("multiAz", "false")}`,
       );
-    if (!isInteger(settings.engineMajorVersion, 13, 17))
+    // Below 16 is refused: Graasp runs on 16 today, and RDS cannot go back to an older major.
+    if (!isInteger(settings.engineMajorVersion, 16, 17))
       this.problems.push(
-        `\`graasp:database.engineMajorVersion\` is ${settings.engineMajorVersion}; use a PostgreSQL major version from 13 to 17 (the minor version is managed by RDS). ${fix("engineMajorVersion", "16")}`,
+        `\`graasp:database.engineMajorVersion\` is ${settings.engineMajorVersion}; use PostgreSQL major version 16 or 17 (older majors are refused; the minor version is managed by RDS). ${fix("engineMajorVersion", "16")}`,
       );
     return settings;
   }
