@@ -307,9 +307,7 @@ describe("config", () => {
     });
 
     it("refuses PostgreSQL majors below 16", () => {
-      expect(
-        problemsOf({ database: json({ engineMajorVersion: 15 }) }, "staging"),
-      ).to.deep.equal([
+      expect(problemsOf({ database: json({ engineMajorVersion: 15 }) }, "staging")).to.deep.equal([
         "`graasp:database.engineMajorVersion` is 15; use PostgreSQL major version 16 or 17 (older majors are refused; the minor version is managed by RDS). Fix: pulumi config set --path 'database.engineMajorVersion' 16",
       ]);
     });
