@@ -71,6 +71,9 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     vpcId: network.vpcId,
     isolatedSubnetIds: network.isolatedSubnetIds,
     settings: config.database,
+    region: config.region,
+    logRetentionDays: config.logRetentionDays,
+    assumeRoleArn: config.transitions.assumeRoleArn,
   });
   const maintenance = new MaintenancePage("maintenance", {
     enabled: behaviour.maintenance,

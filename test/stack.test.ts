@@ -19,11 +19,11 @@ const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 
 const EXPECTED_COUNTS = {
-  // Database power (and migration in db-only), 9 deployment checks, 3 drain checks.
-  running: { rules: 14, dynamic: 13 },
-  restricted: { rules: 17, dynamic: 13 },
-  "db-only": { rules: 17, dynamic: 14 },
-  stopped: { rules: 17, dynamic: 13 },
+  // Database power (and migration in db-only), engine guard, 9 deployment checks, 3 drain checks.
+  running: { rules: 14, dynamic: 14 },
+  restricted: { rules: 17, dynamic: 14 },
+  "db-only": { rules: 17, dynamic: 15 },
+  stopped: { rules: 17, dynamic: 14 },
 } as const;
 
 const DESIRED = {
@@ -119,7 +119,7 @@ for (const stack of STACKS)
           "aws:ecs/cluster:Cluster": 1,
           "aws:ecs/taskDefinition:TaskDefinition": 10,
           "aws:ecs/service:Service": 9,
-          "aws:cloudwatch/logGroup:LogGroup": 10,
+          "aws:cloudwatch/logGroup:LogGroup": 12,
           "aws:secretsmanager/secret:Secret": 8,
           "aws:secretsmanager/secretVersion:SecretVersion": 8,
           "aws:ec2/securityGroup:SecurityGroup": 12,
@@ -694,7 +694,7 @@ for (const stack of STACKS)
             "awsx:ec2:Vpc",
           ].includes(r.type),
         );
-        expect(stateful).to.have.length(21);
+        expect(stateful).to.have.length(23);
         expect(stateful.filter((r) => !r.protect).map((r) => r.name)).to.deep.equal([]);
       });
 

@@ -74,6 +74,8 @@ for (const stack of STACKS)
           "database-final-snapshot-suffix",
           "database-instance",
           "database-master-password",
+          "database-postgresql-logs",
+          "database-upgrade-logs",
           "database-parameters",
           "database-subnets",
           "load-balancer-alb",
