@@ -538,9 +538,10 @@ class Reader {
       this.problems.push(
         `\`graasp:database.backupRetentionDays\` is ${settings.backupRetentionDays}; ${env} keeps backups ${minimumBackup} to 35 days. ${fix("backupRetentionDays", String(defaults.backupRetentionDays))}`,
       );
-    if (!isInteger(settings.engineMajorVersion, 13, 17))
+    // Below 16 is refused: Graasp runs on 16 today, and RDS cannot go back to an older major.
+    if (!isInteger(settings.engineMajorVersion, 16, 17))
       this.problems.push(
-        `\`graasp:database.engineMajorVersion\` is ${settings.engineMajorVersion}; use a PostgreSQL major version from 13 to 17 (the minor version is managed by RDS). ${fix("engineMajorVersion", "16")}`,
+        `\`graasp:database.engineMajorVersion\` is ${settings.engineMajorVersion}; use PostgreSQL major version 16 or 17 (older majors are refused; the minor version is managed by RDS). ${fix("engineMajorVersion", "16")}`,
       );
     return settings;
   }

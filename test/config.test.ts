@@ -302,7 +302,13 @@ describe("config", () => {
         "`graasp:database.instanceClass` is \"t4g.small\", not an RDS instance class. Fix: pulumi config set --path 'database.instanceClass' db.t4g.small",
         "`graasp:database.storageGb` is 10; gp3 storage is a whole number of GiB from 20 to 65536. Fix: pulumi config set --path 'database.storageGb' 20",
         "`graasp:database.backupRetentionDays` is 1; production keeps backups 7 to 35 days. Fix: pulumi config set --path 'database.backupRetentionDays' 7",
-        "`graasp:database.engineMajorVersion` is 16.4; use a PostgreSQL major version from 13 to 17 (the minor version is managed by RDS). Fix: pulumi config set --path 'database.engineMajorVersion' 16",
+        "`graasp:database.engineMajorVersion` is 16.4; use PostgreSQL major version 16 or 17 (older majors are refused; the minor version is managed by RDS). Fix: pulumi config set --path 'database.engineMajorVersion' 16",
+      ]);
+    });
+
+    it("refuses PostgreSQL majors below 16", () => {
+      expect(problemsOf({ database: json({ engineMajorVersion: 15 }) }, "staging")).to.deep.equal([
+        "`graasp:database.engineMajorVersion` is 15; use PostgreSQL major version 16 or 17 (older majors are refused; the minor version is managed by RDS). Fix: pulumi config set --path 'database.engineMajorVersion' 16",
       ]);
     });
 
