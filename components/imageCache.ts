@@ -1,15 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { statefulOptions } from "./database";
-import { dockerHubCachePrefix, resourcePrefix } from "./naming";
+import { dockerHubCachePrefix, dockerHubCredentialName } from "./naming";
 
 /** Docker Hub's registry host as ECR's pull-through cache names it. */
 export const DOCKER_HUB_UPSTREAM = "registry-1.docker.io";
-
-/** ECR requires the upstream credential's secret name to start with `ecr-pullthroughcache/`. */
-export function dockerHubCredentialName(stack: string): string {
-  return `ecr-pullthroughcache/${resourcePrefix(stack)}-docker-hub`;
-}
 
 export interface ImageCacheArgs {
   /** Stack name; scopes the cache prefix and the credential's name. */
@@ -30,12 +25,8 @@ export class ImageCache extends pulumi.ComponentResource {
 
   constructor(name: string, args: ImageCacheArgs, opts?: pulumi.ComponentResourceOptions) {
     super("graasp:index:ImageCache", name, {}, opts);
+    // Its 30-character limit is checked with the stack name's (components/awsLimits.ts).
     const prefix = dockerHubCachePrefix(args.stack);
-    if (prefix.length > 30)
-      throw new pulumi.ResourceError(
-        `The cache prefix "${prefix}" is longer than ECR's 30 characters: use a shorter stack name.`,
-        this,
-      );
     const credential = new aws.secretsmanager.Secret(
       `${name}-docker-hub-credential`,
       {

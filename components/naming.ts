@@ -27,6 +27,14 @@ export function databaseSecretName(stack: string): string {
   return `graasp/${stack}/database`;
 }
 
+/** The PostgreSQL logs the instance exports to CloudWatch Logs. */
+export const RDS_LOG_EXPORTS = ["postgresql", "upgrade"] as const;
+
+/** The log group RDS writes an exported log to, e.g. `/aws/rds/instance/graasp-staging/postgresql`. */
+export function rdsLogGroupName(identifier: string, log: string): string {
+  return `/aws/rds/instance/${identifier}/${log}`;
+}
+
 export function taskFamily(stack: string, task: TaskName): string {
   return `${resourcePrefix(stack)}-${task}`;
 }
@@ -43,4 +51,14 @@ export function ecrAccountId(registry: string): string | undefined {
 /** Repository prefix of this stack's Docker Hub pull-through cache (ECR allows 2-30 characters). */
 export function dockerHubCachePrefix(stack: string): string {
   return `${resourcePrefix(stack)}-docker-hub`;
+}
+
+/** ECR requires the upstream credential's secret name to start with `ecr-pullthroughcache/`. */
+export function dockerHubCredentialName(stack: string): string {
+  return `ecr-pullthroughcache/${resourcePrefix(stack)}-docker-hub`;
+}
+
+/** The IAM user whose access key the backend uses for S3 (s3Access.ts). */
+export function fileStorageUserName(stack: string): string {
+  return `${resourcePrefix(stack)}-file-storage`;
 }

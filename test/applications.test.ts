@@ -131,7 +131,7 @@ describe("image streams", function () {
         containerRegistry: "123456789012.dkr.ecr.eu-central-2.amazonaws.com",
       }),
     ).to.deep.equal([
-      "`graasp:images.admn` is not a known key (a typo?); known keys: core, nudenet, workers, library, etherpad, umami, admin, meilisearch, iframely, redis, migrate. Fix: pulumi config rm --path 'images.admn'",
+      "`graasp:images.admn` is not a known key (a typo?); known keys: core, nudenet, workers, library, etherpad, umami, admin, meilisearch, iframely, redis, migrate. Did you mean `graasp:images.admin`? Fix: pulumi config rm --path 'images.admn'",
       "`graasp:images.redis` is \"redis:7.4.2-alpine\", which would be pulled anonymously from Docker Hub; use public.ecr.aws/docker/library/<name> for an official image or give only a tag (the pull-through cache is used). Fix: pulumi config set --path 'images.redis' <tag, sha256:<digest> or registry/repository:tag>",
       "`graasp:movingTags[5]` is \"ghost\", not a container; known: core, nudenet, workers, library, etherpad, umami, admin, meilisearch, iframely, redis, migrate. Fix: pulumi config rm --path 'movingTags[5]'",
       "`graasp:containerRegistry` is in region eu-central-2 but the stack deploys to eu-central-1; the Docker Hub pull-through cache and the images belong to the stack's region. Fix: pulumi config set containerRegistry 123456789012.dkr.ecr.eu-central-1.amazonaws.com",
