@@ -25,7 +25,7 @@ import { S3Access } from "./components/s3Access";
 import { STATE_TABLE, tierRuns } from "./components/deploymentStates";
 import { GraaspLoadBalancer } from "./components/loadBalancer";
 import { MaintenancePage, bypassConditions } from "./components/maintenance";
-import { bucketName } from "./components/naming";
+import { bucketName, dockerHubCachePrefix } from "./components/naming";
 import { GraaspNetwork } from "./components/network";
 import { DatabasePower } from "./components/providers/databasePower";
 import { MigrationRun } from "./components/providers/migrationRun";
@@ -71,15 +71,18 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     bucketNames: [fileItemsBucket, h5pBucket],
     keyGeneration: config.s3KeyGeneration,
   });
-  const imageCache = new ImageCache("image-cache", {
-    stack: config.stack,
-    dockerHubUsername: config.secrets.apply((secrets) => secrets.DOCKER_HUB_USERNAME),
-    dockerHubAccessToken: config.secrets.apply((secrets) => secrets.DOCKER_HUB_ACCESS_TOKEN),
-  });
+  // Validation refused any image that would need the cache when there is none.
+  const imageCache = config.dockerHubCache
+    ? new ImageCache("image-cache", {
+        stack: config.stack,
+        dockerHubUsername: config.secrets.apply((secrets) => secrets.DOCKER_HUB_USERNAME),
+        dockerHubAccessToken: config.secrets.apply((secrets) => secrets.DOCKER_HUB_ACCESS_TOKEN),
+      })
+    : undefined;
   const imageContext = {
     containerRegistry: config.containerRegistry,
     appVersion: config.appVersion,
-    dockerHubCachePrefix: imageCache.repositoryPrefix,
+    dockerHubCachePrefix: dockerHubCachePrefix(config.stack),
   };
   const imagesOf = (entry: TaskEntry): Record<string, string> =>
     Object.fromEntries(
@@ -90,14 +93,14 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     );
   const usesImageCache = (entry: TaskEntry) =>
     Object.values(imagesOf(entry)).some((image) =>
-      image.startsWith(`${config.containerRegistry}/${imageCache.repositoryPrefix}/`),
+      image.startsWith(`${config.containerRegistry}/${imageContext.dockerHubCachePrefix}/`),
     );
   const cluster = new GraaspCluster("cluster", {
     stack: config.stack,
     region: config.region,
     accountId,
     containerRegistry: config.containerRegistry,
-    pullThroughCachePrefix: imageCache.repositoryPrefix,
+    pullThroughCachePrefix: imageCache?.repositoryPrefix,
   });
   const database = new GraaspDatabase("database", {
     stack: config.stack,
@@ -214,7 +217,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
         ...(power ? [power] : []),
         ...waitFor,
         // Its first task pulls through the cache, which must exist by then.
-        ...(usesImageCache(entry) ? [imageCache] : []),
+        ...(imageCache !== undefined && usesImageCache(entry) ? [imageCache] : []),
       ],
       assumeRoleArn: config.transitions.assumeRoleArn,
     });

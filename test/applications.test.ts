@@ -20,7 +20,7 @@ import { adminDomainProblem, adminEnvironmentView, ConfigError } from "../config
 import { createPlatform } from "../platform";
 import { runPlan } from "../tools/plan";
 import { diffResources, isStateful } from "../tools/resourceDiff";
-import { MOVING_TAGS, REGISTRIES, STACKS, configFor } from "./fixtures";
+import { MOVING_TAGS, REGISTRIES, SECRETS, STACKS, configFor } from "./fixtures";
 import { evaluate, named, ofType } from "./mocks";
 import { scenario } from "./scenarios";
 
@@ -139,6 +139,39 @@ describe("image streams", function () {
     expect(problemsOf({ movingTags: "nudenet" })).to.deep.equal([
       "`graasp:movingTags` must be a list of container names. Fix: pulumi config set --path 'movingTags[0]' nudenet",
       ...problemsOf({ movingTags: undefined }),
+    ]);
+  });
+
+  it("needs the Docker Hub account only while an image comes through the cache", async () => {
+    const { DOCKER_HUB_USERNAME: _user, DOCKER_HUB_ACCESS_TOKEN: _token, ...rest } = SECRETS;
+    const withoutAccount = { secrets: json(rest) };
+    const fix = (name: string) =>
+      `\`graasp:images.${name}\` comes from Docker Hub through the pull-through cache, which needs a Docker Hub account (ECR requires one for Docker Hub). Fix: pulumi config set --secret --path 'secrets.DOCKER_HUB_USERNAME' <user> and pulumi config set --secret --path 'secrets.DOCKER_HUB_ACCESS_TOKEN' <access token>, or set graasp:images.${name} to a reference outside Docker Hub`;
+    expect(problemsOf(withoutAccount)).to.deep.equal([fix("meilisearch"), fix("iframely")]);
+    const mirrored = {
+      ...withoutAccount,
+      images: json({
+        meilisearch: "123456789012.dkr.ecr.eu-central-1.amazonaws.com/mirror/meilisearch:v1.8",
+        iframely: "123456789012.dkr.ecr.eu-central-1.amazonaws.com/mirror/iframely:v1.3.1",
+      }),
+      movingTags: json(["nudenet", "library", "etherpad", "admin"]),
+    };
+    const config = configFor("staging", "running", mirrored);
+    expect(config.dockerHubCache).to.equal(false);
+    const { registrations } = await evaluate("staging", () => createPlatform(config));
+    expect(ofType(registrations, "graasp:index:ImageCache")).to.have.length(0);
+    expect(
+      ofType(registrations, "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"),
+    ).to.have.length(0);
+    const policy = JSON.parse(
+      named(registrations, "aws:iam/rolePolicy:RolePolicy", "cluster-execution-policy").inputs
+        .policy,
+    );
+    expect(policy.Statement.map((statement: { Sid: string }) => statement.Sid)).to.deep.equal([
+      "EcrLogin",
+      "EcrPull",
+      "WriteLogs",
+      "ReadAppSecrets",
     ]);
   });
 
