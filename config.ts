@@ -24,6 +24,18 @@ import {
   isDeploymentState,
 } from "./components/deploymentStates";
 import { isValidFargateSize } from "./components/fargate";
+import {
+  BUCKET_PURPOSES,
+  BucketNames,
+  catalogRepositories,
+  defaultBucketNames,
+} from "./components/edge";
+import {
+  bucketNameProblems,
+  cdnCertificateProblems,
+  hostedZoneIdProblems,
+  repositoryNameProblems,
+} from "./components/edgeLimits";
 
 export const NAT_STRATEGIES = ["none", "single", "perAz"] as const;
 export type NatStrategy = (typeof NAT_STRATEGIES)[number];
@@ -63,6 +75,11 @@ export interface GithubSettings {
   readonly oidcProviderArn?: string;
 }
 
+/** Route 53 zone the stack writes its records into. */
+export interface DnsSettings {
+  readonly hostedZoneId: string;
+}
+
 export interface GraaspConfig {
   readonly stack: string;
   readonly environment: Environment;
@@ -82,6 +99,16 @@ export interface GraaspConfig {
   readonly logRetentionDays: number;
   readonly transitions: TransitionSettings;
   readonly github?: GithubSettings;
+  /** Bucket names by purpose; default today's live names. */
+  readonly buckets: BucketNames;
+  /** Days a replaced or deleted file-items version is kept. */
+  readonly fileVersionRetentionDays: number;
+  /** us-east-1 certificate for CloudFront; set: the stack serves the CloudFront sites. */
+  readonly cdnCertificateArn?: string;
+  /** Set: the stack writes the DNS records of every host it serves. */
+  readonly dns?: DnsSettings;
+  /** ECR repository names by role (last segment of the catalog's repository). */
+  readonly repositories: Readonly<Record<string, string>>;
 }
 
 /** Raw values as the engine stores them: strings (objects as JSON), keyed without namespace. */
@@ -167,6 +194,7 @@ export function loadConfig(): GraaspConfig {
     ...["environment", "deploymentState", "domain", "certificateArn", "containerRegistry"],
     ...["appVersion", "maintenanceBypassToken", "maintenanceHeaderName", "secrets", "appSettings"],
     ...["database", "services", "network", "transitions", "github"],
+    ...["buckets", "fileVersionRetentionDays", "cdnCertificateArn", "dns", "repositories"],
   ];
   const values: Record<string, string | undefined> = {};
   const secretKeys = new Set<string>();
@@ -260,6 +288,7 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
   const network = reader.network(env);
   const transitions = reader.transitions();
   const github = reader.github(env);
+  const edge = reader.edge(env);
 
   if (problems.length > 0) throw new ConfigError(stack, problems);
   return deepFreeze({
@@ -281,6 +310,7 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
     logRetentionDays: LOG_RETENTION_DAYS[env],
     transitions,
     github,
+    ...edge,
   });
 }
 
@@ -602,6 +632,97 @@ class Reader {
         `\`graasp:github.oidcProviderArn\` is "${settings.oidcProviderArn}", not the ARN of a token.actions.githubusercontent.com OIDC provider. Fix: pulumi config rm --path 'github.oidcProviderArn' (the stack then creates one)`,
       );
     return settings;
+  }
+
+  /** Buckets, CDN, DNS and repositories: every key optional, defaults are today's names. */
+  edge(
+    env: Environment,
+  ): Pick<
+    GraaspConfig,
+    "buckets" | "fileVersionRetentionDays" | "cdnCertificateArn" | "dns" | "repositories"
+  > {
+    const bucketObject = this.optionalObject("buckets") ?? {};
+    this.rejectUnknown(
+      "buckets",
+      bucketObject,
+      BUCKET_PURPOSES,
+      (key) => `pulumi config rm --path 'buckets.${key}'`,
+    );
+    const buckets = { ...defaultBucketNames(env), ...pick(bucketObject, BUCKET_PURPOSES) };
+    for (const purpose of BUCKET_PURPOSES) {
+      const name = buckets[purpose];
+      const problems = typeof name === "string" ? bucketNameProblems(name) : ["is not a string"];
+      if (problems.length > 0)
+        this.problems.push(
+          `\`graasp:buckets.${purpose}\` is ${JSON.stringify(name)}, which ${problems.join(", ")}. Fix: pulumi config set --path 'buckets.${purpose}' ${defaultBucketNames(env)[purpose]}`,
+        );
+    }
+
+    const daysText = this.raw.values["fileVersionRetentionDays"];
+    const days = daysText === undefined || daysText === "" ? 30 : Number(daysText);
+    if (!isInteger(days, 1, 3650))
+      this.problems.push(
+        `\`graasp:fileVersionRetentionDays\` is "${daysText}"; use a whole number of days from 1 to 3650. Fix: pulumi config set fileVersionRetentionDays 30`,
+      );
+
+    const certificate = this.raw.values["cdnCertificateArn"];
+    const cdnCertificateArn =
+      certificate === undefined || certificate === "" ? undefined : certificate;
+    if (cdnCertificateArn !== undefined) {
+      const problems = cdnCertificateProblems(cdnCertificateArn);
+      if (problems.length > 0)
+        this.problems.push(
+          `\`graasp:cdnCertificateArn\` is "${cdnCertificateArn}", which ${problems.join(", ")}. Fix: pulumi config set cdnCertificateArn arn:aws:acm:us-east-1:<account>:certificate/<id> (or pulumi config rm cdnCertificateArn to leave the CloudFront sites out)`,
+        );
+    }
+
+    const dnsObject = this.optionalObject("dns");
+    let dns: DnsSettings | undefined;
+    if (dnsObject !== undefined) {
+      this.rejectUnknown(
+        "dns",
+        dnsObject,
+        ["hostedZoneId"],
+        (key) => `pulumi config rm --path 'dns.${key}'`,
+      );
+      const zone = dnsObject.hostedZoneId;
+      const problems = typeof zone === "string" ? hostedZoneIdProblems(zone) : ["is missing"];
+      if (problems.length > 0)
+        this.problems.push(
+          `\`graasp:dns.hostedZoneId\` is ${JSON.stringify(zone)}, which ${problems.join(", ")}. Fix: pulumi config set --path 'dns.hostedZoneId' <id from aws route53 list-hosted-zones-by-name --dns-name <domain>>`,
+        );
+      dns = { hostedZoneId: String(zone) };
+    }
+
+    const defaults = catalogRepositories();
+    const repositoryObject = this.optionalObject("repositories") ?? {};
+    const roles = Object.keys(defaults);
+    this.rejectUnknown(
+      "repositories",
+      repositoryObject,
+      roles,
+      (key) => `pulumi config rm --path 'repositories.${key}'`,
+    );
+    const repositories = { ...defaults, ...pick(repositoryObject, roles) } as Record<
+      string,
+      string
+    >;
+    for (const role of roles) {
+      const name = repositories[role];
+      const problems =
+        typeof name === "string" ? repositoryNameProblems(name) : ["is not a string"];
+      if (problems.length > 0)
+        this.problems.push(
+          `\`graasp:repositories.${role}\` is ${JSON.stringify(name)}, which ${problems.join(", ")}. Fix: pulumi config set --path 'repositories.${role}' ${defaults[role]}`,
+        );
+    }
+    return {
+      buckets: buckets as BucketNames,
+      fileVersionRetentionDays: days,
+      cdnCertificateArn,
+      dns,
+      repositories,
+    };
   }
 
   private object(key: string, fix: string): Json | undefined {

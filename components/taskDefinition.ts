@@ -5,7 +5,7 @@ import { TemplateValues, containerDefinitions, hasSecrets, imageReference } from
 import { statefulOptions } from "./database";
 import { createEcsTasksRole } from "./ecsRole";
 import { taskRolePolicy } from "./iamPolicies";
-import { bucketName, logGroupName, taskFamily, taskSecretName } from "./naming";
+import { logGroupName, taskFamily, taskSecretName } from "./naming";
 
 export interface GraaspTaskDefinitionArgs {
   /** The catalog entry to run. */
@@ -31,6 +31,8 @@ export interface GraaspTaskDefinitionArgs {
   readonly secretPayload: pulumi.Input<Record<string, string>>;
   /** Days CloudWatch keeps this task's logs. */
   readonly logRetentionDays: number;
+  /** Buckets a task with bucket permissions may use (file-items and h5p). */
+  readonly bucketNames: readonly string[];
 }
 
 /**
@@ -155,9 +157,7 @@ export class GraaspTaskDefinition extends pulumi.ComponentResource {
   private createTaskRole(name: string, args: GraaspTaskDefinitionArgs): aws.iam.Role | undefined {
     const { buckets, ecsExec, sendEmail } = args.entry.permissions;
     const policy = taskRolePolicy({
-      bucketNames: buckets
-        ? [bucketName(args.stack, "file-items"), bucketName(args.stack, "h5p")]
-        : [],
+      bucketNames: buckets ? args.bucketNames : [],
       ecsExec,
       sendEmail,
     });

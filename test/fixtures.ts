@@ -14,6 +14,15 @@ export const DOMAINS: Record<StackName, string> = {
 export const REGISTRY = "123456789012.dkr.ecr.eu-central-2.amazonaws.com";
 export const CERTIFICATE_ARN =
   "arn:aws:acm:eu-central-2:123456789012:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d";
+/** CloudFront's certificate (us-east-1) and the hosted zone: the shared scenarios serve the edge. */
+export const CDN_CERTIFICATE_ARN =
+  "arn:aws:acm:us-east-1:123456789012:certificate/7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2910";
+export const HOSTED_ZONE_IDS: Record<StackName, string> = {
+  staging: "Z0STAGING1234567890AB",
+  production: "Z0PRODUCTION123456789",
+};
+/** The stack without CloudFront sites and DNS records (both keys unset). */
+export const WITHOUT_EDGE = { cdnCertificateArn: undefined, dns: undefined } as const;
 
 /** A distinctive value per secret key, so a test can search for it anywhere. */
 export function secretValue(key: string): string {
@@ -41,6 +50,8 @@ export function rawValues(
     maintenanceBypassToken: BYPASS_TOKEN,
     secrets: JSON.stringify(SECRETS),
     appSettings: JSON.stringify(APP_SETTINGS),
+    cdnCertificateArn: CDN_CERTIFICATE_ARN,
+    dns: JSON.stringify({ hostedZoneId: HOSTED_ZONE_IDS[stack] }),
     "aws:region": "eu-central-2",
   };
 }
