@@ -5,6 +5,8 @@
  * purpose, apart from components/fargate.ts, so that a mistake in one shows up against the other.
  */
 
+import { edgeLimitViolations } from "../components/edgeLimits";
+
 export interface RegisteredResource {
   readonly type: string;
   readonly name: string;
@@ -422,6 +424,9 @@ export const checkIamPolicyDocuments: LimitCheck = (resources) =>
     }),
   );
 
+/** CloudFront, KeyValueStore, S3, Route 53 and ECR limits (components/edgeLimits.ts). */
+export const checkEdgeLimits: LimitCheck = (resources) => edgeLimitViolations(resources);
+
 export const LIMIT_CHECKS: readonly LimitCheck[] = [
   checkFargateTaskSizes,
   checkPhysicalNames,
@@ -432,6 +437,7 @@ export const LIMIT_CHECKS: readonly LimitCheck[] = [
   checkServiceConnectPorts,
   checkHealthCheckPaths,
   checkIamPolicyDocuments,
+  checkEdgeLimits,
 ];
 
 export function awsLimitViolations(resources: readonly RegisteredResource[]): string[] {
