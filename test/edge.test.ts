@@ -11,6 +11,7 @@
 import { expect } from "chai";
 import { CACHING_OPTIMIZED_POLICY_ID } from "../components/cdn";
 import { createPlatform } from "../platform";
+import { keySettings } from "../tools/planSettings";
 import {
   BYPASS_TOKEN,
   CDN_CERTIFICATE_ARN,
@@ -213,6 +214,31 @@ for (const stack of STACKS)
       expect(lifecycle.rules.map((rule: any) => rule.selection.tagStatus)).to.deep.equal([
         "untagged",
       ]);
+    });
+
+    it("shows the edge in the offline plan without the token", () => {
+      const plan = (type: string, name: string) => {
+        const registration = named(s.registrations, type, name);
+        return keySettings({ ...registration, order: 0 })
+          .map(([label, value]) => `${label}=${value}`)
+          .join(", ");
+      };
+      expect(plan(KEY, "cdn-bypass-token")).to.equal(
+        "key=maintenance-bypass-token, value=[secret]",
+      );
+      expect(plan(KEY, "cdn-gate-core-flag")).to.equal("key=maintenance-core, value=off");
+      expect(plan(DISTRIBUTION, "cdn-assets")).to.equal(
+        `aliases=assets.${domain}, viewer=redirect-to-https, ipv6=true, functions=viewer-request`,
+      );
+      expect(plan(RECORD, "dns-apex-aaaa")).to.equal(
+        `record=AAAA ${domain}, alias=dualstack.load-balancer-alb-1234567890.eu-central-2.elb.amazonaws.com, allowOverwrite=true`,
+      );
+      expect(plan(BUCKET, "storage-file-items")).to.equal(
+        `name=${prefix}-file-items, protect=true, retainOnDelete=true`,
+      );
+      expect(plan(FUNCTION, "cdn-gate-core")).to.match(
+        /^runtime=cloudfront-js-2\.0, code=\d{4} bytes$/,
+      );
     });
 
     it("turns the sites' gate on with maintenance, from the state table", async () => {
