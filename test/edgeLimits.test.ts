@@ -34,6 +34,10 @@ import {
   repositoryNameProblems,
 } from "../components/edgeLimits";
 import { MAINTENANCE_HTML } from "../components/maintenanceContent";
+import { validateCdnArgs } from "../components/cdn";
+import { validateDnsArgs } from "../components/dns";
+import { validateRegistryArgs } from "../components/registry";
+import { validateStorageArgs } from "../components/storage";
 
 describe("edge limits: configuration values", () => {
   const bucketCases: ReadonlyArray<[string, string[]]> = [
@@ -307,5 +311,70 @@ describe("CloudFront Function code", () => {
     expect((await handler(request(wrong))).statusCode).to.equal(503);
     const right = { "x-graasp-maintenance-bypass": { value: "secret-token-123456" } };
     expect((await handler(request(right))).uri).to.equal("/app/index.html");
+  });
+});
+
+describe("edge components: argument validation", () => {
+  it("GraaspStorage: names S3 would refuse and a retention below a day", () => {
+    const names = { ...defaultBucketNames("staging"), apps: "ab" };
+    expect(
+      validateStorageArgs({ names: defaultBucketNames("staging"), domain: "graasp.org" }),
+    ).to.deep.equal([]);
+    expect(
+      validateStorageArgs({ names, domain: "graasp.org", noncurrentVersionDays: 0 }),
+    ).to.deep.equal([
+      '`names.apps` "ab" is 2 characters (S3 allows 3 to 63)',
+      "`noncurrentVersionDays` is 0; use a whole number of days, at least 1",
+    ]);
+  });
+
+  it("GraaspCdn: a certificate outside us-east-1", () => {
+    const args = {
+      domain: "graasp.org",
+      bucketDomainNames: {} as any,
+      tiersBehindMaintenance: [],
+      bypass: { name: "x-bypass", token: "t" },
+    };
+    expect(
+      validateCdnArgs({
+        ...args,
+        certificateArn:
+          "arn:aws:acm:us-east-1:123456789012:certificate/7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2910",
+      }),
+    ).to.deep.equal([]);
+    expect(
+      validateCdnArgs({
+        ...args,
+        certificateArn:
+          "arn:aws:acm:eu-west-1:123456789012:certificate/7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2910",
+      }),
+    ).to.deep.equal([
+      '`certificateArn` "arn:aws:acm:eu-west-1:123456789012:certificate/7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2910" is in region eu-west-1; CloudFront only uses ACM certificates from us-east-1',
+    ]);
+  });
+
+  it("GraaspDns: a bad zone id and a CloudFront host without its distribution", () => {
+    const loadBalancer = { dnsName: "alb.example", zoneId: "Z3F0SRJ5LGBH90" };
+    const hosts = servedHosts("graasp.org", true);
+    expect(
+      validateDnsArgs({
+        hostedZoneId: "Z0PRODUCTION123456789",
+        hosts: servedHosts("graasp.org", false),
+        loadBalancer,
+      }),
+    ).to.deep.equal([]);
+    expect(validateDnsArgs({ hostedZoneId: "zone", hosts, loadBalancer })).to.deep.equal([
+      '`hostedZoneId` "zone" is not a Route 53 hosted zone id (Z followed by upper-case letters and digits)',
+      ...["apps", "assets", "h5p", "maintenance"].map(
+        (site) => `\`cdnSites\` has no distribution for ${site}.graasp.org`,
+      ),
+    ]);
+  });
+
+  it("GraaspRegistry: a name ECR refuses", () => {
+    expect(validateRegistryArgs({ repositories: catalogRepositories() })).to.deep.equal([]);
+    expect(validateRegistryArgs({ repositories: { admin: "Graasp/Admin" } })).to.deep.equal([
+      "`repositories.admin` \"Graasp/Admin\" is not an ECR repository name (2 to 256 lower-case letters, digits, '.', '_', '-', path segments separated by '/')",
+    ]);
   });
 });
