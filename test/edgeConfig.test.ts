@@ -83,7 +83,7 @@ describe("config: buckets, CDN, DNS and repositories", () => {
       problemsOf({ dns: JSON.stringify({}), buckets: JSON.stringify({ h5p: "h5" }) }),
     ).to.deep.equal([
       "`graasp:buckets.h5p` is \"h5\", which is 2 characters (S3 allows 3 to 63). Fix: pulumi config set --path 'buckets.h5p' graasp-prod-h5p",
-      "`graasp:dns.hostedZoneId` is undefined, which is missing. Fix: pulumi config set --path 'dns.hostedZoneId' <id from aws route53 list-hosted-zones-by-name --dns-name <domain>>",
+      "`graasp:dns.hostedZoneId` is not set. Fix: pulumi config set --path 'dns.hostedZoneId' <id from aws route53 list-hosted-zones-by-name --dns-name <domain>>",
     ]);
   });
 });
