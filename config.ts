@@ -28,11 +28,23 @@ import {
 import { domainProblems, stackNameProblems } from "./components/awsLimits";
 import { FieldSpecs, didYouMean, typeProblem } from "./components/configFields";
 import { isValidFargateSize } from "./components/fargate";
+import {
+  BUCKET_PURPOSES,
+  BucketNames,
+  catalogRepositories,
+  defaultBucketNames,
+} from "./components/edge";
+import {
+  bucketNameProblems,
+  cdnCertificateProblems,
+  hostedZoneIdProblems,
+  repositoryNameProblems,
+} from "./components/edgeLimits";
+import { STATE_BUCKET_PATTERN } from "./components/ciAccessPolicies";
 import { forceSslDecision, forceSslExplanation } from "./components/databaseTls";
 import { imagePinProblem, imageValueProblem, resolveImage } from "./components/images";
 import { dockerHubCachePrefix, ecrAccountId } from "./components/naming";
 import { ALL_CONTAINERS } from "./components/catalog";
-import { STATE_BUCKET_PATTERN } from "./components/ciAccessPolicies";
 
 export const NAT_STRATEGIES = ["none", "single", "perAz"] as const;
 export type NatStrategy = (typeof NAT_STRATEGIES)[number];
@@ -71,6 +83,11 @@ export interface GithubSettings {
   readonly stateBucket: string;
 }
 
+/** Route 53 zone the stack writes its records into. */
+export interface DnsSettings {
+  readonly hostedZoneId: string;
+}
+
 export interface GraaspConfig {
   readonly stack: string;
   readonly environment: Environment;
@@ -102,6 +119,16 @@ export interface GraaspConfig {
   readonly dockerHubCache: boolean;
   /** Valid but worth a look: printed by `pulumi preview` and the offline plan. */
   readonly warnings: readonly string[];
+  /** Bucket names by purpose; default today's live names. */
+  readonly buckets: BucketNames;
+  /** Days a replaced or deleted file-items version is kept. */
+  readonly fileVersionRetentionDays: number;
+  /** us-east-1 certificate for CloudFront; set: the stack serves the CloudFront sites. */
+  readonly cdnCertificateArn?: string;
+  /** Set: the stack writes the DNS records of every host it serves. */
+  readonly dns?: DnsSettings;
+  /** ECR repository names by role (last segment of the catalog's repository). */
+  readonly repositories: Readonly<Record<string, string>>;
 }
 
 /** Raw values as the engine stores them: strings (objects as JSON), keyed without namespace. */
@@ -231,6 +258,11 @@ export const CONFIG_KEYS = [
   "movingTags",
   "s3KeyGeneration",
   "adminHealthCheck",
+  "buckets",
+  "fileVersionRetentionDays",
+  "cdnCertificateArn",
+  "dns",
+  "repositories",
 ] as const;
 
 const DOMAIN_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -367,6 +399,7 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
     images,
     movingTags,
   });
+  const edge = reader.edge(env);
 
   // AWS limits on what the stack name and the domain become, before anything registers.
   problems.push(...stackNameProblems(stack));
@@ -398,6 +431,7 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
     adminHealthCheck,
     dockerHubCache,
     warnings,
+    ...edge,
   });
 }
 
@@ -630,8 +664,11 @@ class Reader {
         this.problems.push(
           `\`graasp:${path}.image\` has moved to \`graasp:images.${name}\` (a tag, a digest or a full reference). Fix: pulumi config rm --path '${path}.image' && pulumi config set --path 'images.${name}' ${JSON.stringify(override.image)}`,
         );
-      const { image: _moved, ...sizes } = override;
-      const typed = this.typedFields(path, sizes, SERVICE_FIELDS);
+      const typed = this.typedFields(
+        path,
+        Object.fromEntries(Object.entries(override).filter(([key]) => key !== "image")),
+        SERVICE_FIELDS,
+      );
       const badType = (field: string) => field in override && !(field in typed);
       const settings = { ...SERVICE_CATALOG[name].sizes[env], ...typed } as ServiceSettings;
       const fix = (field: string, value: string) =>
@@ -747,6 +784,115 @@ class Reader {
     return settings;
   }
 
+  /** Buckets, CDN, DNS and repositories: every key optional, defaults are today's names. */
+  edge(
+    env: Environment,
+  ): Pick<
+    GraaspConfig,
+    "buckets" | "fileVersionRetentionDays" | "cdnCertificateArn" | "dns" | "repositories"
+  > {
+    const stringFields = (keys: readonly string[], example: string): FieldSpecs =>
+      Object.fromEntries(keys.map((key) => [key, { type: "string", example }]));
+    const bucketDefaults = defaultBucketNames(env);
+    const buckets = {
+      ...bucketDefaults,
+      ...this.typedFields(
+        "buckets",
+        this.optionalObject("buckets") ?? {},
+        stringFields(BUCKET_PURPOSES, "<bucket name>"),
+      ),
+    } as Record<string, string>;
+    for (const purpose of BUCKET_PURPOSES) {
+      const problems = bucketNameProblems(buckets[purpose]);
+      if (problems.length > 0)
+        this.problems.push(
+          `\`graasp:buckets.${purpose}\` is ${JSON.stringify(buckets[purpose])}, which ${problems.join(", ")}. Fix: pulumi config set --path 'buckets.${purpose}' ${bucketDefaults[purpose]}`,
+        );
+    }
+
+    const daysText = this.raw.values["fileVersionRetentionDays"];
+    const days = daysText === undefined || daysText === "" ? 30 : Number(daysText);
+    if (!isInteger(days, 1, 3650))
+      this.problems.push(
+        `\`graasp:fileVersionRetentionDays\` is "${daysText}"; use a whole number of days from 1 to 3650. Fix: pulumi config set fileVersionRetentionDays 30`,
+      );
+
+    const certificate = this.raw.values["cdnCertificateArn"];
+    const cdnCertificateArn =
+      certificate === undefined || certificate === "" ? undefined : certificate;
+    const certificateProblems =
+      cdnCertificateArn === undefined ? [] : cdnCertificateProblems(cdnCertificateArn);
+    if (certificateProblems.length > 0)
+      this.problems.push(
+        `\`graasp:cdnCertificateArn\` is "${cdnCertificateArn}", which ${certificateProblems.join(", ")}. Fix: pulumi config set cdnCertificateArn arn:aws:acm:us-east-1:<account>:certificate/<id> (or pulumi config rm cdnCertificateArn to leave the CloudFront sites out)`,
+      );
+
+    const dnsObject = this.optionalObject("dns");
+    let dns: DnsSettings | undefined;
+    if (dnsObject !== undefined) {
+      const zone = this.typedFields("dns", dnsObject, stringFields(["hostedZoneId"], "<zone id>"))
+        .hostedZoneId as string | undefined;
+      const fix = `Fix: pulumi config set --path 'dns.hostedZoneId' <id from aws route53 list-hosted-zones-by-name --dns-name <domain>>`;
+      if (zone === undefined && !("hostedZoneId" in dnsObject))
+        this.problems.push(`\`graasp:dns.hostedZoneId\` is not set. ${fix}`);
+      const problems = zone === undefined ? [] : hostedZoneIdProblems(zone);
+      if (problems.length > 0)
+        this.problems.push(
+          `\`graasp:dns.hostedZoneId\` is "${zone}", which ${problems.join(", ")}. ${fix}`,
+        );
+      dns = { hostedZoneId: String(zone) };
+    }
+
+    const repositoryDefaults = catalogRepositories();
+    const roles = Object.keys(repositoryDefaults);
+    const repositories = {
+      ...repositoryDefaults,
+      ...this.typedFields(
+        "repositories",
+        this.optionalObject("repositories") ?? {},
+        stringFields(roles, "<repository name>"),
+      ),
+    } as Record<string, string>;
+    for (const role of roles) {
+      const problems = repositoryNameProblems(repositories[role]);
+      if (problems.length > 0)
+        this.problems.push(
+          `\`graasp:repositories.${role}\` is ${JSON.stringify(repositories[role])}, which ${problems.join(", ")}. Fix: pulumi config set --path 'repositories.${role}' ${repositoryDefaults[role]}`,
+        );
+    }
+    return {
+      buckets: buckets as BucketNames,
+      fileVersionRetentionDays: days,
+      cdnCertificateArn,
+      dns,
+      repositories,
+    };
+  }
+
+  /**
+   * The typed-field layer: reads an object's fields against their specs, reports unknown fields
+   * (with the nearest known one) and fields of the wrong type (`must be a number (found the
+   * string "20")`), and returns only the well-typed fields, so that range checks never see a
+   * value already reported. Use it for every new object key.
+   */
+  typedFields(path: string, object: Json, specs: FieldSpecs): Json {
+    const known = Object.keys(specs);
+    this.rejectUnknown(path, object, known, (key) => `pulumi config rm --path '${path}.${key}'`);
+    const typed: Json = {};
+    for (const field of known.filter((name) => name in object)) {
+      const spec = specs[field];
+      const fieldPath = `${path}.${field}`;
+      const fix =
+        spec.type === "list"
+          ? `pulumi config rm --path '${fieldPath}', then pulumi config set --path '${fieldPath}[0]' ${spec.example} (one item per index)`
+          : `pulumi config set --path '${fieldPath}' ${spec.example}`;
+      const problem = typeProblem(fieldPath, object[field], spec, fix);
+      if (problem === undefined) typed[field] = object[field];
+      else this.problems.push(problem);
+    }
+    return typed;
+  }
+
   images(): Record<string, string> {
     const object = this.optionalObject("images") ?? {};
     const keys = ALL_CONTAINERS.map((container) => container.name);
@@ -834,6 +980,11 @@ class Reader {
         dockerHubCachePrefix: dockerHubCachePrefix(args.stack),
       };
       const nextIndex = args.movingTags.length;
+      // ECR allows 2-30 characters; the prefix carries the stack name.
+      if (args.dockerHubCache && context.dockerHubCachePrefix.length > 30)
+        this.problems.push(
+          `The stack name \`${args.stack}\` makes the Docker Hub pull-through cache prefix \`${context.dockerHubCachePrefix}\` ${context.dockerHubCachePrefix.length} characters (ECR's limit is 30). Fix: use a stack name of at most 12 characters, or leave out graasp:secrets.DOCKER_HUB_* and take meilisearch and iframely from elsewhere (graasp:images)`,
+        );
       for (const container of ALL_CONTAINERS) {
         const reference = resolveImage(container.image, args.images[container.name], context);
         const moving = imagePinProblem(reference);
@@ -875,30 +1026,6 @@ class Reader {
     const decision = forceSslDecision();
     if (!decision.forceSsl) warnings.push(`Database TLS: ${forceSslExplanation(decision)}`);
     return warnings;
-  }
-
-  /**
-   * The typed-field layer: reads an object's fields against their specs, reports unknown fields
-   * (with the nearest known one) and fields of the wrong type (`must be a number (found the
-   * string "20")`), and returns only the well-typed fields, so that range checks never see a
-   * value already reported. Use it for every new object key.
-   */
-  typedFields(path: string, object: Json, specs: FieldSpecs): Json {
-    const known = Object.keys(specs);
-    this.rejectUnknown(path, object, known, (key) => `pulumi config rm --path '${path}.${key}'`);
-    const typed: Json = {};
-    for (const field of known.filter((name) => name in object)) {
-      const spec = specs[field];
-      const fieldPath = `${path}.${field}`;
-      const fix =
-        spec.type === "list"
-          ? `pulumi config rm --path '${fieldPath}', then pulumi config set --path '${fieldPath}[0]' ${spec.example} (one item per index)`
-          : `pulumi config set --path '${fieldPath}' ${spec.example}`;
-      const problem = typeProblem(fieldPath, object[field], spec, fix);
-      if (problem === undefined) typed[field] = object[field];
-      else this.problems.push(problem);
-    }
-    return typed;
   }
 
   private object(key: string, fix: string): Json | undefined {

@@ -7,11 +7,8 @@
  */
 import { REDIRECTS, SERVICE_CATALOG, SERVICE_NAMES, TaskName, qualifiedHost } from "./catalog";
 import {
-  bucketName,
   databaseSecretName,
-  dockerHubCachePrefix,
   dockerHubCredentialName,
-  fileStorageUserName,
   RDS_LOG_EXPORTS,
   logGroupName,
   rdsLogGroupName,
@@ -35,8 +32,6 @@ export const T = {
   policy: "aws:iam/policy:Policy",
   secret: "aws:secretsmanager/secret:Secret",
   bucket: "aws:s3/bucket:Bucket",
-  iamUser: "aws:iam/user:User",
-  pullThroughCacheRule: "aws:ecr/pullThroughCacheRule:PullThroughCacheRule",
 } as const;
 
 /** Characters in one listener-rule condition value (host, path, header value, query string). */
@@ -152,21 +147,6 @@ export const NAME_RULES: readonly NameRule[] = [
           ? "must not contain two adjacent periods or a period next to a hyphen"
           : undefined,
   },
-  // The S3 user (s3Access.ts) and the Docker Hub cache (imageCache.ts).
-  {
-    type: T.iamUser,
-    field: "name",
-    max: 64,
-    pattern: /^[\w+=,.@-]+$/,
-    allowed: "letters, digits and + = , . @ _ -",
-  },
-  {
-    type: T.pullThroughCacheRule,
-    field: "ecrRepositoryPrefix",
-    max: 30,
-    pattern: /^[a-z0-9]+([._-][a-z0-9]+)*$/,
-    allowed: "lower-case letters and digits separated by . _ -",
-  },
 ];
 
 export function nameProblems(field: string, value: string, max: number, rule: NameRule): string[] {
@@ -207,6 +187,12 @@ export function stackDerivedNames(stack: string): DerivedName[] {
       field: "name",
       value: databaseSecretName(stack),
     },
+    {
+      what: "Secrets Manager secret name",
+      type: T.secret,
+      field: "name",
+      value: dockerHubCredentialName(stack),
+    },
   ];
   for (const log of RDS_LOG_EXPORTS)
     names.push({
@@ -215,28 +201,7 @@ export function stackDerivedNames(stack: string): DerivedName[] {
       field: "name",
       value: rdsLogGroupName(resourcePrefix(stack), log),
     });
-  names.push(
-    { what: "IAM user name", type: T.iamUser, field: "name", value: fileStorageUserName(stack) },
-    {
-      what: "ECR pull-through cache prefix",
-      type: T.pullThroughCacheRule,
-      field: "ecrRepositoryPrefix",
-      value: dockerHubCachePrefix(stack),
-    },
-    {
-      what: "Secrets Manager secret name",
-      type: T.secret,
-      field: "name",
-      value: dockerHubCredentialName(stack),
-    },
-  );
-  for (const purpose of ["file-items", "h5p"] as const)
-    names.push({
-      what: "S3 bucket name",
-      type: T.bucket,
-      field: "bucket",
-      value: bucketName(stack, purpose),
-    });
+  // Bucket names come from `graasp:buckets`, not the stack name; config.ts checks them.
   for (const task of TASKS)
     names.push(
       {

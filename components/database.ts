@@ -20,11 +20,6 @@ export interface GraaspDatabaseArgs {
   readonly isolatedSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** Size, backups and engine major version (see `graasp:database`). */
   readonly settings: DatabaseSettings;
-  /**
-   * `rds.force_ssl`: refuse clear-text connections. Only when every client can encrypt
-   * (`databaseTls.ts`); otherwise the client that cannot would be refused. @default true
-   */
-  readonly forceSsl?: boolean;
   /** AWS region, for the engine version guard's read of the instance. */
   readonly region: string;
   /** Days the instance's PostgreSQL and upgrade logs are kept in CloudWatch Logs. */
@@ -34,6 +29,11 @@ export interface GraaspDatabaseArgs {
    * process running `pulumi up`. @default none: those credentials are used directly
    */
   readonly assumeRoleArn?: string;
+  /**
+   * `rds.force_ssl`: refuse clear-text connections. Only when every client can encrypt
+   * (`databaseTls.ts`); otherwise the client that cannot would be refused. @default true
+   */
+  readonly forceSsl?: boolean;
 }
 
 /** Options every stateful child gets: no plan may delete or replace it. */

@@ -17,13 +17,13 @@ import {
   stackDerivedNames,
 } from "../components/awsLimits";
 import { ConfigError, parseConfig } from "../config";
-import { SECRET_CONFIG_KEYS, engineConfig, rawConfig } from "./fixtures";
+import { REGISTRIES, SECRETS, SECRET_CONFIG_KEYS, engineConfig, rawConfig } from "./fixtures";
 import { evaluate, registered } from "./mocks";
 import { scenario } from "./scenarios";
 
 const STACK_FIX =
   "Fix: use a stack name of lowercase letters, digits and single hyphens, starting with a letter, " +
-  "at most 12 characters (pulumi stack init <name>, or pulumi stack rename <name> before the first deployment)";
+  "at most 56 characters (pulumi stack init <name>, or pulumi stack rename <name> before the first deployment)";
 
 function problemsFor(stack: string, overrides: Record<string, string> = {}): readonly string[] {
   try {
@@ -57,11 +57,10 @@ describe("AWS limits on the configuration, before anything registers", () => {
     expect(domainProblems(`a${fits}`)).to.have.length(1);
   });
 
-  it("refuses the stack name QA_1: an invalid RDS identifier and S3 bucket name", () => {
+  // Bucket names come from `graasp:buckets` (checked on their own), not from the stack name.
+  it("refuses the stack name QA_1: an invalid RDS identifier", () => {
     expect(problemsFor("QA_1")).to.deep.equal([
       `The stack name \`QA_1\` gives the RDS instance identifier \`graasp-QA_1\`, which may contain only a lowercase letter first, then lowercase letters, digits and hyphens. ${STACK_FIX}`,
-      `The stack name \`QA_1\` gives the ECR pull-through cache prefix \`graasp-QA_1-docker-hub\`, which may contain only lower-case letters and digits separated by . _ -. ${STACK_FIX}`,
-      `The stack name \`QA_1\` gives the S3 bucket name \`graasp-QA_1-file-items\`, which may contain only lowercase letters, digits, dots and hyphens, starting with a letter or digit. ${STACK_FIX}`,
     ]);
   });
 
@@ -73,22 +72,33 @@ describe("AWS limits on the configuration, before anything registers", () => {
     ]);
     expect(problemsFor("qa--1")).to.deep.equal([
       `The stack name \`qa--1\` gives the RDS instance identifier \`graasp-qa--1\`, which must not contain two consecutive hyphens. ${STACK_FIX}`,
-      `The stack name \`qa--1\` gives the ECR pull-through cache prefix \`graasp-qa--1-docker-hub\`, which may contain only lower-case letters and digits separated by . _ -. ${STACK_FIX}`,
     ]);
     expect(problemsFor("qa-")).to.deep.equal([
       `The stack name \`qa-\` gives the RDS instance identifier \`graasp-qa-\`, which must not end with a hyphen. ${STACK_FIX}`,
-      `The stack name \`qa-\` gives the ECR pull-through cache prefix \`graasp-qa--docker-hub\`, which may contain only lower-case letters and digits separated by . _ -. ${STACK_FIX}`,
     ]);
   });
 
-  it("allows a 12-character stack name and refuses 13 (the Docker Hub cache prefix's 30)", () => {
+  it("allows a 56-character stack name and refuses 57 (the RDS identifier's 63)", () => {
+    // Without the Docker Hub pull-through cache, whose ECR prefix allows 12 (below).
+    const { DOCKER_HUB_USERNAME: _user, DOCKER_HUB_ACCESS_TOKEN: _token, ...rest } = SECRETS;
+    const withoutCache = {
+      secrets: JSON.stringify(rest),
+      images: JSON.stringify({
+        meilisearch: `${REGISTRIES.staging}/mirror/meilisearch:v1.8`,
+        iframely: `${REGISTRIES.staging}/mirror/iframely:v1.3.1`,
+      }),
+    };
+    expect(problemsFor("q".repeat(56), withoutCache)).to.deep.equal([]);
+    expect(problemsFor("q".repeat(57), withoutCache)).to.deep.equal([
+      `The stack name \`${"q".repeat(57)}\` gives the RDS instance identifier \`graasp-${"q".repeat(57)}\`, which is 64 characters (limit 1-63). ${STACK_FIX}`,
+    ]);
+  });
+
+  it("allows a 12-character stack name with the Docker Hub cache and refuses 13 (ECR's prefix of 30)", () => {
     expect(problemsFor("q".repeat(12))).to.deep.equal([]);
     expect(problemsFor("q".repeat(13))).to.deep.equal([
-      `The stack name \`${"q".repeat(13)}\` gives the ECR pull-through cache prefix \`graasp-${"q".repeat(13)}-docker-hub\`, which is 31 characters (limit 1-30). ${STACK_FIX}`,
+      `The stack name \`${"q".repeat(13)}\` makes the Docker Hub pull-through cache prefix \`graasp-${"q".repeat(13)}-docker-hub\` 31 characters (ECR's limit is 30). Fix: use a stack name of at most 12 characters, or leave out graasp:secrets.DOCKER_HUB_* and take meilisearch and iframely from elsewhere (graasp:images)`,
     ]);
-    expect(problemsFor("q".repeat(46))).to.include(
-      `The stack name \`${"q".repeat(46)}\` gives the S3 bucket name \`graasp-${"q".repeat(46)}-file-items\`, which is 64 characters (limit 1-63). ${STACK_FIX}`,
-    );
   });
 
   it("reports the problems of one name without repeating it", () => {
@@ -110,7 +120,7 @@ describe("AWS limits on the configuration, before anything registers", () => {
     }).catch((error: Error) => (caught = error));
     pulumi.runtime.setAllConfig({});
     expect(caught?.message.split("\n")[0]).to.equal(
-      'Invalid configuration for stack "QA_1" (3 problems):',
+      'Invalid configuration for stack "QA_1" (1 problem):',
     );
     expect(registered()).to.deep.equal([]);
   });
@@ -126,8 +136,8 @@ describe("AWS limits on the configuration, before anything registers", () => {
         .filter((value) => typeof value === "string"),
     );
     // 1 database + 1 cluster + 10 families + 10 log groups + 2 RDS log groups + 7 task secrets
-    // + 1 database secret + the S3 user, the Docker Hub cache prefix and its credential.
-    expect(registeredNames).to.have.length(35);
+    // + 1 database secret + 1 Docker Hub credential.
+    expect(registeredNames).to.have.length(33);
     expect(registeredNames.filter((name) => !derived.some((d) => d.value === name))).to.deep.equal(
       [],
     );

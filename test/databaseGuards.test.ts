@@ -20,7 +20,7 @@ import {
   engineVersionGuardProvider,
   majorOf,
 } from "../components/providers/engineVersionGuard";
-import { STACKS, REGIONS } from "./fixtures";
+import { REGIONS, STACKS } from "./fixtures";
 import { named } from "./mocks";
 import { scenario } from "./scenarios";
 import { rejectionOf } from "./fakes";

@@ -7,7 +7,7 @@
  */
 import { expect } from "chai";
 import { SERVICE_CATALOG, SERVICE_NAMES } from "../components/catalog";
-import { STACKS, REGIONS } from "./fixtures";
+import { REGIONS, STACKS } from "./fixtures";
 import { Registration, named } from "./mocks";
 import { STATES, scenario } from "./scenarios";
 

@@ -132,15 +132,15 @@ export async function runPlan(argv: readonly string[], io: PlanIo): Promise<numb
     const passphrase = passphraseFrom(io.env ?? {}, (file) => fs.readFileSync(file, "utf8"));
     const fileFacts = readStackConfig(io.projectDir, args.stack, passphrase);
     secretValues = fileFacts.secretValues;
-    const masker = maskerFor(fileFacts);
-    // The file's own state is validated too: `pulumi up` would run with it.
+    // The file's own state is validated too: `pulumi up` would run with it. What validation
+    // accepts but flags (moving image tags, database TLS, admin's domain) is printed with the
+    // plan, as `pulumi preview` prints it.
     configIn(fileFacts);
-    // What validation accepts but flags (moving image tags, database TLS, admin's domain)
-    // is printed with the plan, as `pulumi preview` prints it.
     const stackConfig = {
       ...fileFacts,
       warnings: [...fileFacts.warnings, ...configIn(fileFacts, args.to ?? args.state).warnings],
     };
+    const masker = maskerFor(stackConfig);
     if (args.from !== undefined && args.to !== undefined) {
       // Both configurations are validated before the first (slow) evaluation.
       configIn(stackConfig, args.from);
