@@ -11,6 +11,7 @@ import {
   SERVICE_NAMES,
   ServiceEntry,
   ServiceName,
+  ImageSource,
   TaskEntry,
   qualifiedHost,
 } from "./components/catalog";
@@ -94,11 +95,20 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     appVersion: config.appVersion,
     dockerHubCachePrefix: dockerHubCachePrefix(config.stack),
   };
+  // Graasp's images come from the repositories `graasp:repositories` names (keyed by the
+  // catalog repository's last segment, as components/edge.ts creates them).
+  const sourceOf = (image: ImageSource): ImageSource =>
+    image.registry === "graasp"
+      ? {
+          ...image,
+          repository: config.repositories[image.repository.split("/").pop()!] ?? image.repository,
+        }
+      : image;
   const imagesOf = (entry: TaskEntry): Record<string, string> =>
     Object.fromEntries(
       entry.containers.map((container) => [
         container.name,
-        resolveImage(container.image, config.images[container.name], imageContext),
+        resolveImage(sourceOf(container.image), config.images[container.name], imageContext),
       ]),
     );
   const usesImageCache = (entry: TaskEntry) =>

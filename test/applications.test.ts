@@ -142,6 +142,18 @@ describe("image streams", function () {
     ]);
   });
 
+  it("pulls Graasp's images from the repositories graasp:repositories names", async () => {
+    const config = configFor("production", "running", {
+      repositories: json({ admin: "graasp/admin-app" }),
+    });
+    const { registrations } = await evaluate("production", () => createPlatform(config));
+    const admin = JSON.parse(
+      named(registrations, "aws:ecs/taskDefinition:TaskDefinition", "admin-task-task").inputs
+        .containerDefinitions,
+    )[0];
+    expect(admin.image).to.equal(`${REGISTRIES.production}/graasp/admin-app:latest`);
+  });
+
   it("needs the Docker Hub account only while an image comes through the cache", async () => {
     const { DOCKER_HUB_USERNAME: _user, DOCKER_HUB_ACCESS_TOKEN: _token, ...rest } = SECRETS;
     const withoutAccount = { secrets: json(rest) };
