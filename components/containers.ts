@@ -122,6 +122,7 @@ function containerDefinition(container: ContainerSpec, context: ContainerContext
         startPeriod: container.healthCheck.startPeriodSeconds,
       },
     }),
+    ...(container.command && { command: [...container.command] }),
     mountPoints: [],
     volumesFrom: [],
     systemControls: [],
@@ -154,6 +155,7 @@ export function hasSecrets(entry: TaskEntry): boolean {
 function resolveSecret(source: SecretSource, inputs: SecretInputs): string {
   if ("secret" in source) return inputs.secrets[source.secret];
   if ("setting" in source) return inputs.settings[source.setting];
+  if ("masterPassword" in source) return inputs.masterPassword;
   return databaseUrl(source.databaseUrl, inputs);
 }
 

@@ -78,6 +78,7 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>): Re
         endpoint: `${identifier}.c9akciq32.${MOCK_REGION}.rds.amazonaws.com:5432`,
         port: 5432,
         arn: arn("rds", `db:${identifier}`),
+        resourceId: `db-${identifier.toUpperCase().replace(/[^A-Z0-9]/g, "")}0RESOURCEID`,
       };
     }
     case "aws:ecs/cluster:Cluster":

@@ -84,6 +84,11 @@ for (const stack of STACKS)
           ]),
           "migrate-secret",
           "migrate-secret-value",
+          ...["db-setup", "toolbox"].flatMap((task) => [
+            `${task}-logs`,
+            `${task}-secret`,
+            `${task}-secret-value`,
+          ]),
         ].sort(),
       );
       for (const other of others) expect(stateful(other.registrations)).to.deep.equal(reference);

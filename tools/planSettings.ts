@@ -92,6 +92,7 @@ const SETTINGS: Readonly<Record<string, Reader>> = {
     ["backups", `${i.backupRetentionPeriod}d`],
     ["deletionProtection", String(i.deletionProtection)],
     ["publiclyAccessible", String(i.publiclyAccessible)],
+    i.snapshotIdentifier !== undefined ? ["restoreFromSnapshot", i.snapshotIdentifier] : undefined,
   ],
   "aws:ecs/taskDefinition:TaskDefinition": (i) => [
     ["cpu", i.cpu],
@@ -124,6 +125,7 @@ const SETTINGS: Readonly<Record<string, Reader>> = {
     i.instanceIdentifier !== undefined ? ["instance", i.instanceIdentifier] : undefined,
     i.appVersion !== undefined ? ["appVersion", i.appVersion] : undefined,
     i.containerName !== undefined ? ["container", i.containerName] : undefined,
+    i.databases !== undefined ? ["databases", list(i.databases, String)] : undefined,
     ["timeout", `${i.timeoutMinutes}min`],
   ],
 };
