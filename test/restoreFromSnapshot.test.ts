@@ -58,7 +58,6 @@ describe("database.restoreFromSnapshot", function () {
       ["graasp_prod", name],
       ["a".repeat(256), name],
       ["", "expected a snapshot identifier or ARN"],
-      [42, "expected a snapshot identifier or ARN"],
       [
         "arn:aws:rds:eu-central-2:210987654321:cluster-snapshot:graasp",
         "not an RDS DB snapshot ARN (arn:aws:rds:<region>:<account>:snapshot:<name>)",
@@ -72,6 +71,13 @@ describe("database.restoreFromSnapshot", function () {
       expect(configError(value), String(value)).to.equal(
         `\`graasp:database.restoreFromSnapshot\` is ${JSON.stringify(value)}: ${reason}. ${FIX}`,
       );
+  });
+
+  it("reports a value that is not a string once, as a type error", () => {
+    const problems = configError(42).split("\n");
+    expect(problems).to.have.length(1);
+    expect(problems[0]).to.match(/^`graasp:database\.restoreFromSnapshot` /);
+    expect(problems[0]).to.include("pulumi config set --path 'database.restoreFromSnapshot'");
   });
 
   it("gives the snapshot to the instance at creation, and the instance always ignores later changes", async () => {
