@@ -8,6 +8,7 @@ import { expect } from "chai";
 import * as path from "path";
 import { AdoptableRegistration, adoptable, importFile } from "../tools/adoptPlan";
 import { runAdopt } from "../tools/adopt";
+import { keySettings } from "../tools/planSettings";
 import { scenario } from "./scenarios";
 
 const STACK = "urn:pulumi:production::graasp";
@@ -172,6 +173,33 @@ describe("adoption import file", function () {
         expect(file.resources.some((other) => other.name === entry.parent), entry.name).to.equal(
           true,
         );
+  });
+
+  it("shows in the offline plan what will be adopted, and the snapshot a new instance starts from", () => {
+    const planned = (type: string, inputs: Record<string, unknown>) => ({
+      urn: urn(type, "x"),
+      type,
+      name: "x",
+      inputs,
+      parentUrn: "",
+      custom: true,
+      protect: true,
+      retainOnDelete: false,
+      ignoreChanges: [] as string[],
+      order: 0,
+    });
+    expect(keySettings(planned("aws:ecr/repository:Repository", { name: "graasp/admin" }))).to.deep.include(
+      ["adopt", "graasp/admin"],
+    );
+    const instance = keySettings({
+      ...planned("aws:rds/instance:Instance", { snapshotIdentifier: "graasp-prod-cutover" }),
+      ignoreChanges: ["snapshotIdentifier"],
+    });
+    expect(instance.slice(-3)).to.deep.equal([
+      ["restoreFromSnapshot", "graasp-prod-cutover"],
+      ["protect", "true"],
+      ["ignoreChanges", "snapshotIdentifier"],
+    ]);
   });
 
   it("runs as `npm run adopt` on the stack file, with usage errors as exit code 2", async () => {

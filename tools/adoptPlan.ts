@@ -114,6 +114,12 @@ export interface Adoption {
   readonly summary: readonly string[];
 }
 
+/** The import ID of a resource `npm run adopt` would adopt, if its type is adoptable. */
+export function adoptionId(type: string, inputs: Record<string, unknown>): string | undefined {
+  const id = ADOPT_RULES[type]?.id(inputs);
+  return typeof id === "string" ? id : undefined;
+}
+
 /** The adoptable resources of a program, by its registrations. */
 export function adoptable(registrations: readonly AdoptableRegistration[]): AdoptableRegistration[] {
   return registrations.filter((r) => r.custom && ADOPT_RULES[r.type] !== undefined);

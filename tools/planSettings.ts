@@ -4,6 +4,7 @@
  * network and security first, then logs and secrets, compute, routing, scaling.
  */
 import { PlannedResource } from "./planModel";
+import { adoptionId } from "./adoptPlan";
 
 export type Setting = readonly [label: string, value: string];
 // Inputs are whatever the AWS provider's schema says; each reader below knows its type's shape.
@@ -154,6 +155,9 @@ export function keySettings(resource: PlannedResource): Setting[] {
   const settings = (read ? read(resource.inputs) : []).filter(
     (setting): setting is Setting => setting !== undefined && setting[1] !== undefined,
   );
+  // What `npm run adopt` imports instead of creating (the cutover in README).
+  const adopted = resource.custom ? adoptionId(resource.type, resource.inputs) : undefined;
+  if (adopted !== undefined) settings.push(["adopt", adopted]);
   if (resource.protect) settings.push(["protect", "true"]);
   if (resource.retainOnDelete) settings.push(["retainOnDelete", "true"]);
   if (resource.ignoreChanges.length > 0)
