@@ -260,11 +260,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
         },
       },
       {
-        dependsOn: [
-          power,
-          ...databaseRuns.ready,
-          ...countResources(order.migrationWaitsForTiers),
-        ],
+        dependsOn: [power, ...databaseRuns.ready, ...countResources(order.migrationWaitsForTiers)],
       },
     );
 

@@ -72,11 +72,7 @@ export function setupScript(
   const problems = applicationDatabaseProblems(databases, [masterUser, masterDatabase]);
   if (problems.length > 0)
     throw new Error(`The catalog's application databases are invalid: ${problems.join("; ")}`);
-  const lines = [
-    "\\set ON_ERROR_STOP on",
-    "\\set VERBOSITY terse",
-    "\\set SHOW_CONTEXT never",
-  ];
+  const lines = ["\\set ON_ERROR_STOP on", "\\set VERBOSITY terse", "\\set SHOW_CONTEXT never"];
   for (const entry of databases) {
     const { database, user } = entry;
     const password = passwordVariable(entry);
@@ -139,11 +135,7 @@ export function setupTask(
       ),
     },
     // The script is text without any secret; a quoted here-document keeps the shell off it.
-    command: [
-      "sh",
-      "-c",
-      `psql --no-psqlrc --set ON_ERROR_STOP=1 <<'SQL'\n${script}SQL`,
-    ],
+    command: ["sh", "-c", `psql --no-psqlrc --set ON_ERROR_STOP=1 <<'SQL'\n${script}SQL`],
   };
   return {
     name: "db-setup",

@@ -95,7 +95,12 @@ describe("adoption import file", function () {
         parent: "file-items",
       },
       { type: "graasp:index:GraaspRegistry", name: "registry", component: true },
-      { type: "aws:ecr/repository:Repository", name: "admin", id: "graasp/admin", parent: "registry" },
+      {
+        type: "aws:ecr/repository:Repository",
+        name: "admin",
+        id: "graasp/admin",
+        parent: "registry",
+      },
       {
         type: "aws:ecr/lifecyclePolicy:LifecyclePolicy",
         name: "admin-lifecycle",
@@ -170,9 +175,10 @@ describe("adoption import file", function () {
     );
     for (const entry of file.resources)
       if (entry.parent !== undefined)
-        expect(file.resources.some((other) => other.name === entry.parent), entry.name).to.equal(
-          true,
-        );
+        expect(
+          file.resources.some((other) => other.name === entry.parent),
+          entry.name,
+        ).to.equal(true);
   });
 
   it("shows in the offline plan what will be adopted, and the snapshot a new instance starts from", () => {
@@ -188,9 +194,9 @@ describe("adoption import file", function () {
       ignoreChanges: [] as string[],
       order: 0,
     });
-    expect(keySettings(planned("aws:ecr/repository:Repository", { name: "graasp/admin" }))).to.deep.include(
-      ["adopt", "graasp/admin"],
-    );
+    expect(
+      keySettings(planned("aws:ecr/repository:Repository", { name: "graasp/admin" })),
+    ).to.deep.include(["adopt", "graasp/admin"]);
     const instance = keySettings({
       ...planned("aws:rds/instance:Instance", { snapshotIdentifier: "graasp-prod-cutover" }),
       ignoreChanges: ["snapshotIdentifier"],

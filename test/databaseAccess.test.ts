@@ -62,7 +62,8 @@ const CONTEXT = {
     databasePort: "5432",
     settings: {} as never,
   },
-  secretArn: "arn:aws:secretsmanager:eu-central-2:123456789012:secret:graasp/staging/tasks/db-setup-AbCdEf",
+  secretArn:
+    "arn:aws:secretsmanager:eu-central-2:123456789012:secret:graasp/staging/tasks/db-setup-AbCdEf",
   secretVersionId: "v1",
 };
 
@@ -193,9 +194,7 @@ describe("database access", () => {
       const task = toolboxTask("graasp", "graasp");
       const [definition] = containerDefinitions(task, CONTEXT) as Record<string, any>[];
       expect(definition.command).to.deep.equal(["sleep", "14400"]);
-      expect(definition.secrets.map((s: { name: string }) => s.name)).to.deep.equal([
-        "PGPASSWORD",
-      ]);
+      expect(definition.secrets.map((s: { name: string }) => s.name)).to.deep.equal(["PGPASSWORD"]);
       expect(definition.environment.map((e: { name: string }) => e.name)).to.deep.equal([
         "PGAPPNAME",
         "PGDATABASE",

@@ -37,7 +37,9 @@ describe("database passwords", function () {
         expect(toolbox.secretPaths).to.include("secretString");
         for (const definition of ofType(registrations, "aws:ecs/taskDefinition:TaskDefinition")) {
           for (const password of PASSWORDS)
-            expect(definition.inputs.containerDefinitions, definition.name).not.to.include(password);
+            expect(definition.inputs.containerDefinitions, definition.name).not.to.include(
+              password,
+            );
           for (const container of JSON.parse(definition.inputs.containerDefinitions))
             expect((container.command ?? []).join(" "), definition.name).not.to.match(
               /password=|PGPASSWORD=/i,

@@ -177,9 +177,9 @@ describe("DatabaseSetup and InitialMigration providers", () => {
         replaces: ["instanceId"],
       });
       // A changed password is a new secret version, which the task definition pins.
-      expect(
-        await diff({ taskDefinitionArn: SETUP_DEFINITION.replace(":3", ":4") }),
-      ).to.deep.equal({ changes: true, replaces: ["taskDefinitionArn"] });
+      expect(await diff({ taskDefinitionArn: SETUP_DEFINITION.replace(":3", ":4") })).to.deep.equal(
+        { changes: true, replaces: ["taskDefinitionArn"] },
+      );
       expect(await diff({ databases: ["etherpad", "umami", "analytics"] })).to.deep.equal({
         changes: true,
         replaces: ["databases"],
@@ -279,7 +279,9 @@ describe("DatabaseSetup and InitialMigration providers", () => {
     it("times out with the purpose's words, leaving the task running", async () => {
       ecs.on(ListTasksCommand).resolves({ taskArns: [] });
       ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK_ARN }] });
-      ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: TASK_ARN, lastStatus: "RUNNING" }] });
+      ecs
+        .on(DescribeTasksCommand)
+        .resolves({ tasks: [{ taskArn: TASK_ARN, lastStatus: "RUNNING" }] });
       const runner = new OneOffTaskRunner(
         new ECSClient({ region: REGION }),
         new CloudWatchLogsClient({ region: REGION }),

@@ -166,7 +166,11 @@ describe("db-shell", function () {
     const cases: [string[], unknown, string][] = [
       [[], {}, "Missing --stack <name>."],
       [["--stack"], {}, "--stack needs a value."],
-      [["--stack", "a b"], {}, '--stack "a b" is not a stack name (letters, digits, ".", "_", "-").'],
+      [
+        ["--stack", "a b"],
+        {},
+        '--stack "a b" is not a stack name (letters, digits, ".", "_", "-").',
+      ],
       [["--stack", "x", "--shell"], {}, 'Unknown argument "--shell".'],
       [
         ["--stack", "production"],

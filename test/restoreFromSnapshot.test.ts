@@ -89,7 +89,11 @@ describe("database.restoreFromSnapshot", function () {
     expect(instance.ignoreChanges).to.deep.equal(["snapshotIdentifier"]);
     expect(instance.protect).to.equal(true);
     for (const state of STATES) {
-      const plain = named((await scenario("production", state)).registrations, INSTANCE, "database-instance");
+      const plain = named(
+        (await scenario("production", state)).registrations,
+        INSTANCE,
+        "database-instance",
+      );
       expect(plain.inputs.snapshotIdentifier, state).to.equal(undefined);
       expect(plain.ignoreChanges, state).to.deep.equal(["snapshotIdentifier"]);
     }

@@ -34,7 +34,10 @@ export const ADOPT_COMMAND: CommandSpec = {
       name: "--only",
       value: "<list>",
       help: `comma-separated groups (${ADOPT_GROUPS.join(", ")}) or resource names; default: all`,
-      pattern: { regex: /^[A-Za-z0-9._ ()-]+(,[A-Za-z0-9._ ()-]+)*$/, what: "a comma-separated list" },
+      pattern: {
+        regex: /^[A-Za-z0-9._ ()-]+(,[A-Za-z0-9._ ()-]+)*$/,
+        what: "a comma-separated list",
+      },
     },
     {
       name: "--zone-id",
@@ -98,7 +101,11 @@ export async function runAdopt(argv: readonly string[], io: AdoptIo): Promise<nu
       err(usageMessage(error, ADOPT_COMMAND));
       return EXIT.usage;
     }
-    if (error instanceof StackFileError || error instanceof ConfigError || error instanceof AdoptError) {
+    if (
+      error instanceof StackFileError ||
+      error instanceof ConfigError ||
+      error instanceof AdoptError
+    ) {
       err(`error: ${error.message}\n`);
       return EXIT.usage;
     }

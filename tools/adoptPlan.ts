@@ -55,7 +55,10 @@ export const ADOPT_RULES: Readonly<Record<string, AdoptRule>> = {
   "aws:s3/bucket:Bucket": { group: "buckets", id: byInput("bucket") },
   "aws:s3/bucketV2:BucketV2": { group: "buckets", id: byInput("bucket") },
   ...Object.fromEntries(
-    BUCKET_SUB_RESOURCES.map((type) => [`aws:s3/${type}`, { group: "buckets", id: byInput("bucket") }]),
+    BUCKET_SUB_RESOURCES.map((type) => [
+      `aws:s3/${type}`,
+      { group: "buckets", id: byInput("bucket") },
+    ]),
   ),
   // A canned ACL is part of the ID: `<bucket>,<acl>`.
   "aws:s3/bucketAclV2:BucketAclV2": {
@@ -121,7 +124,9 @@ export function adoptionId(type: string, inputs: Record<string, unknown>): strin
 }
 
 /** The adoptable resources of a program, by its registrations. */
-export function adoptable(registrations: readonly AdoptableRegistration[]): AdoptableRegistration[] {
+export function adoptable(
+  registrations: readonly AdoptableRegistration[],
+): AdoptableRegistration[] {
   return registrations.filter((r) => r.custom && ADOPT_RULES[r.type] !== undefined);
 }
 

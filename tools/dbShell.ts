@@ -62,7 +62,10 @@ export function parseDbShellArgs(argv: readonly string[]): DbShellArgs {
   if (help) return { stack: "", run, help };
   if (stack === undefined) throw new DbShellError("Missing --stack <name>.", 2);
   if (!/^[A-Za-z0-9._-]+$/.test(stack))
-    throw new DbShellError(`--stack "${stack}" is not a stack name (letters, digits, ".", "_", "-").`, 2);
+    throw new DbShellError(
+      `--stack "${stack}" is not a stack name (letters, digits, ".", "_", "-").`,
+      2,
+    );
   return { stack, run, help };
 }
 
@@ -72,11 +75,13 @@ export function toolboxFromOutputs(stack: string, outputsJson: string): ToolboxA
   try {
     outputs = JSON.parse(outputsJson);
   } catch {
-    throw new DbShellError(`\`pulumi stack output --json --stack ${stack}\` did not print JSON.`, 2);
+    throw new DbShellError(
+      `\`pulumi stack output --json --stack ${stack}\` did not print JSON.`,
+      2,
+    );
   }
   const toolbox = (outputs as Record<string, unknown> | null)?.toolbox as
-    | Record<string, unknown>
-    | undefined;
+    Record<string, unknown> | undefined;
   if (typeof toolbox !== "object" || toolbox === null)
     throw new DbShellError(
       `Stack "${stack}" has no output \`toolbox\`: deploy this version of the program first (pulumi up).`,
@@ -90,7 +95,11 @@ export function toolboxFromOutputs(stack: string, outputsJson: string): ToolboxA
   };
   const list = (key: string, pattern: RegExp) => {
     const value = toolbox[key];
-    if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === "string" && pattern.test(v)))
+    if (
+      !Array.isArray(value) ||
+      value.length === 0 ||
+      !value.every((v) => typeof v === "string" && pattern.test(v))
+    )
       throw new DbShellError(`The output \`toolbox.${key}\` is ${JSON.stringify(value)}.`, 2);
     return value as string[];
   };
@@ -134,7 +143,10 @@ export function toolboxCommands(access: ToolboxAccess, task: string): ToolboxCom
     wait: ["aws", "ecs", "wait", "tasks-running", ...where, "--tasks", task],
     agentStatus: [
       ...["aws", "ecs", "describe-tasks", ...where, "--tasks", task],
-      ...["--query", "tasks[0].containers[0].managedAgents[?name=='ExecuteCommandAgent'].lastStatus | [0]"],
+      ...[
+        "--query",
+        "tasks[0].containers[0].managedAgents[?name=='ExecuteCommandAgent'].lastStatus | [0]",
+      ],
       ...["--output", "text"],
     ],
     shell: [
@@ -178,7 +190,10 @@ export function toolboxScript(stack: string, access: ToolboxAccess): string {
 }
 
 /** Runs one command; `capture` returns its standard output instead of showing it. */
-export type CommandRunner = (argv: readonly string[], capture: boolean) => { status: number; stdout: string };
+export type CommandRunner = (
+  argv: readonly string[],
+  capture: boolean,
+) => { status: number; stdout: string };
 
 export const spawnRunner: CommandRunner = (argv, capture) => {
   const result = spawnSync(argv[0], argv.slice(1), {
