@@ -63,6 +63,10 @@ describe("database passwords", function () {
     });
     expect(code).to.equal(0);
     expect(printed).to.include("db-setup-secret-value");
+    // The cutover's restore, as Pulumi.production.yaml sets it.
+    expect(printed).to.include(
+      "restoreFromSnapshot=graasp-prod-cutover, protect=true, ignoreChanges=snapshotIdentifier",
+    );
     expect(printed).to.match(/database-setup +container=db-setup, databases=etherpad,umami/);
     for (const password of PASSWORDS) expect(printed).not.to.include(password);
     expect(printed).not.to.include("generated-password");
