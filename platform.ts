@@ -64,6 +64,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     region: config.region,
     accountId,
     containerRegistry: config.containerRegistry,
+    assumeRoleArn: config.transitions.assumeRoleArn,
   });
   const database = new GraaspDatabase("database", {
     stack: config.stack,
