@@ -272,6 +272,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
       repository: config.github.repository,
       productionReviewers: config.github.productionReviewers,
       oidcProviderArn: config.github.oidcProviderArn,
+      stateBucket: config.github.stateBucket,
     });
 
   return {

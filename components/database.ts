@@ -3,19 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DatabaseSettings } from "../config";
 import { Environment } from "./catalog";
-import { databaseSecretName, resourcePrefix } from "./naming";
+import { RDS_LOG_EXPORTS, databaseSecretName, rdsLogGroupName, resourcePrefix } from "./naming";
 import { EngineVersionGuard } from "./providers/engineVersionGuard";
 
 export const DATABASE_PORT = 5432;
 export const DATABASE_NAME = "graasp";
 export const MASTER_USERNAME = "graasp";
-/** The PostgreSQL logs the instance exports to CloudWatch Logs. */
-export const RDS_LOG_EXPORTS = ["postgresql", "upgrade"] as const;
-
-/** The log group RDS writes an exported log to, e.g. `/aws/rds/instance/graasp-staging/postgresql`. */
-export function rdsLogGroupName(identifier: string, log: string): string {
-  return `/aws/rds/instance/${identifier}/${log}`;
-}
 
 export interface GraaspDatabaseArgs {
   /** Stack name; the instance identifier is `graasp-<stack>`. Changing it replaces the database. */

@@ -863,6 +863,7 @@ describe("CI access", function () {
           github: JSON.stringify({
             repository: "graasp/graasp-infrastructure",
             productionReviewers: ["alice"],
+            stateBucket: "graasp-pulumi-state-production",
           }),
         }),
       ),
