@@ -94,9 +94,9 @@ const INCOMPATIBLE_FIX =
   "fix what the RDS console reports for it (network, option or parameter group)";
 
 /**
- * Statuses in which the instance accepts connections while RDS works on it (AWS's "Viewing
- * Amazon RDS DB instance status" table): starting is done once one of them is reached, rather
- * than waiting until the work ends or the timeout does.
+ * Statuses in which the instance serves connections while RDS works on it (the RDS User
+ * Guide's "DB instance status" table, Overview.DBInstance.Status): starting is done once one of
+ * them is reached, rather than waiting until the work ends or the timeout does.
  */
 export const USABLE_STATUSES: readonly string[] = [
   "available",
