@@ -355,7 +355,8 @@ export const databasePowerProvider: pulumi.dynamic.ResourceProvider<
     if (result.changes) return result;
     const drift = await checkDrift(news, (inputs) => controllerFor(inputs).read(inputs));
     // The provider host has no engine connection, so `pulumi.log` there is console output too;
-    // the engine shows a dynamic provider's stderr in the run's output.
+    // the engine hides the output of other resource plugins but shows a dynamic provider's
+    // stderr in the run's output (sdk/go/common/resource/plugin/plugin.go, `newPlugin`).
     if (drift.warning !== undefined) console.warn(drift.warning);
     return { changes: drift.changes };
   },
