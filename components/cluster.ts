@@ -18,6 +18,8 @@ export interface GraaspClusterArgs {
    * process running `pulumi up`. @default none: those credentials are used directly
    */
   readonly assumeRoleArn?: string;
+  /** Repository prefix of the stack's pull-through cache; its first pull creates repositories. */
+  readonly pullThroughCachePrefix?: string;
 }
 
 /**
@@ -99,6 +101,7 @@ export class GraaspCluster extends pulumi.ComponentResource {
               region: args.region,
               accountId,
               registryAccountId: ecrAccountId(args.containerRegistry),
+              pullThroughCachePrefix: args.pullThroughCachePrefix,
               logGroupPattern: logGroupPattern(args.stack),
               secretPattern: taskSecretPattern(args.stack),
             }),

@@ -190,6 +190,12 @@ describe("unknown configuration keys", () => {
       "network",
       "transitions",
       "github",
+      "images",
+      "s3KeyGeneration",
+      "adminHealthCheck",
+      "buckets",
+      "fileVersionRetentionDays",
+      "repositories",
     ]);
   });
 

@@ -8,7 +8,7 @@
 import { expect } from "chai";
 import { SERVICE_CATALOG, SERVICE_NAMES } from "../components/catalog";
 import { createPlatform } from "../platform";
-import { STACKS, configFor } from "./fixtures";
+import { REGIONS, STACKS, configFor } from "./fixtures";
 import { Registration, evaluate, named } from "./mocks";
 import { STATES, scenario } from "./scenarios";
 
@@ -85,7 +85,7 @@ for (const stack of STACKS)
             taskDefinitionArn: service.inputs.taskDefinition,
             desiredCount: service.inputs.desiredCount,
             clusterArn: service.inputs.cluster,
-            region: "eu-central-2",
+            region: REGIONS[stack],
           });
           expect(check.parentUrn).to.equal(service.parentUrn);
         }

@@ -18,7 +18,7 @@ import {
   ServiceLinkedRoleInputs,
   serviceLinkedRoleProvider,
 } from "../components/providers/serviceLinkedRole";
-import { STACKS } from "./fixtures";
+import { REGIONS, STACKS } from "./fixtures";
 import { named } from "./mocks";
 import { scenario } from "./scenarios";
 import { FakeClock, commandsInOrder, rejectionOf } from "./fakes";
@@ -121,7 +121,7 @@ for (const stack of STACKS)
         "cluster-ecs-service-role",
       );
       const { __provider, ...inputs } = role.inputs;
-      expect(inputs).to.deep.equal({ awsServiceName: "ecs.amazonaws.com", region: "eu-central-2" });
+      expect(inputs).to.deep.equal({ awsServiceName: "ecs.amazonaws.com", region: REGIONS[stack] });
       const cluster = named(registrations, "aws:ecs/cluster:Cluster", "cluster-cluster");
       expect(cluster.dependencies).to.include(role.urn);
       const core = named(registrations, "aws:ecs/service:Service", "core-service");
