@@ -116,7 +116,7 @@ describe("the transition role", function () {
     });
     const { registrations } = await evaluate("staging", () => createPlatform(config));
     const dynamic = registrations.filter((r) => r.type === DYNAMIC);
-    expect(dynamic).to.have.length(15);
+    expect(dynamic).to.have.length(17);
     expect(dynamic.filter((r) => r.inputs.assumeRoleArn !== role).map((r) => r.name)).to.deep.equal(
       [],
     );
