@@ -717,8 +717,10 @@ class Reader {
     } catch {
       // Reported below: a plain string where an object belongs.
     }
+    // `secrets` holds secret values: its fix must encrypt them.
+    const secret = key === "secrets" ? "--secret " : "";
     this.problems.push(
-      `\`graasp:${key}\` must be an object of keys. Fix: set its keys with pulumi config set --path '${key}.<KEY>' <value>`,
+      `\`graasp:${key}\` must be an object of keys. Fix: pulumi config rm ${key}, then set each key with pulumi config set ${secret}--path '${key}.<KEY>' <value>`,
     );
     return undefined;
   }

@@ -224,7 +224,7 @@ describe("config", () => {
       [
         "secrets that are not an object",
         { secrets: "hunter2" },
-        "`graasp:secrets` must be an object of keys. Fix: set its keys with pulumi config set --path 'secrets.<KEY>' <value>",
+        "`graasp:secrets` must be an object of keys. Fix: pulumi config rm secrets, then set each key with pulumi config set --secret --path 'secrets.<KEY>' <value>",
       ],
       [
         "an unknown deployment state",
