@@ -241,7 +241,8 @@ export function loadConfig(): GraaspConfig {
   }
   values["aws:region"] = all["aws:region"];
   const config = parseConfig({ values, secretKeys }, pulumi.getStack());
-  for (const warning of configWarnings({ values, secretKeys })) pulumi.log.warn(warning);
+  for (const warning of configWarnings({ values, secretKeys }))
+    pulumi.log.warn(withStackFlag(warning, pulumi.getStack()));
   return config;
 }
 
@@ -682,7 +683,7 @@ class Reader {
     const known = Object.keys(specs);
     this.rejectUnknown(path, object, known, (key) => `pulumi config rm --path '${path}.${key}'`);
     const typed: Json = {};
-    for (const field of known.filter((name) => name in object)) {
+    for (const field of Object.keys(pick(object, known))) {
       const spec = specs[field];
       const fieldPath = `${path}.${field}`;
       const fix =
@@ -737,6 +738,10 @@ class Reader {
           `${didYouMean(unknownKey, known, `graasp:${key}.`)} Fix: ${removal(unknownKey)}`,
       );
   }
+}
+
+function pick(object: Json, fields: readonly string[]): Json {
+  return Object.fromEntries(Object.entries(object).filter(([key]) => fields.includes(key)));
 }
 
 function isObject(value: unknown): value is Json {

@@ -11,7 +11,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
+import * as fs from "fs";
 import * as path from "path";
+import { parse } from "yaml";
 import { CONFIG_KEYS, ConfigError, parseConfig } from "../config";
 import { closestKey, describeFound, editDistance } from "../components/configFields";
 import { SECRET_CONFIG_KEYS, engineConfig, rawConfig, rawValues } from "./fixtures";
@@ -187,6 +189,22 @@ describe("unknown configuration keys", () => {
       "transitions",
       "github",
     ]);
+  });
+
+  it("knows every key Pulumi.yaml declares and the stack files set", () => {
+    const root = path.join(__dirname, "..");
+    const read = (file: string) => parse(fs.readFileSync(path.join(root, file), "utf8"));
+    const declared = Object.keys(read("Pulumi.yaml").config ?? {});
+    const set = ["staging", "production"].flatMap((stack) =>
+      Object.keys(read(`Pulumi.${stack}.yaml`).config ?? {})
+        .filter((key) => key.startsWith("graasp:"))
+        .map((key) => key.slice("graasp:".length)),
+    );
+    expect(declared.length).to.be.greaterThan(0);
+    expect(set.length).to.be.greaterThan(0);
+    expect(
+      [...declared, ...set].filter((key) => !(CONFIG_KEYS as readonly string[]).includes(key)),
+    ).to.deep.equal([]);
   });
 
   it("sees every key the engine holds: an unknown key in the stack fails index.ts", async () => {
