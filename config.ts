@@ -136,7 +136,7 @@ export const DATABASE_DEFAULTS: Readonly<Record<Environment, DatabaseSettings>> 
   },
 };
 const DATABASE_FIELDS: FieldSpecs = {
-  instanceClass: { type: "string", example: "db.t4g.micro" },
+  instanceClass: { type: "string", example: "db.<family>.<size>" },
   storageGb: { type: "integer", example: "20" },
   maxStorageGb: { type: "integer", example: "1000" },
   backupRetentionDays: { type: "integer", example: "7" },
@@ -463,10 +463,13 @@ class Reader {
       const value = object[key];
       if (value === undefined)
         this.problems.push(`\`graasp:secrets.${key}\` is missing. Fix: ${setOne(key)}`);
-      else if (typeof value !== "string" || value === "")
+      else if (typeof value !== "string")
+        // The kind of value only: a secret's value is never printed.
         this.problems.push(
-          `\`graasp:secrets.${key}\` is empty or not a string. Fix: ${setOne(key)}`,
+          `\`graasp:secrets.${key}\` must be a string (found ${Array.isArray(value) ? "a list" : value === null ? "null" : `a ${typeof value}`}). Fix: ${setOne(key)}`,
         );
+      else if (value === "")
+        this.problems.push(`\`graasp:secrets.${key}\` is empty. Fix: ${setOne(key)}`);
       else result[key] = value;
     }
     this.rejectUnknown(

@@ -251,7 +251,7 @@ describe("config", () => {
       const { JWT_SECRET: _missing, ...rest } = SECRETS;
       expect(problemsOf({ secrets: json({ ...rest, CHATBOT_APP_KEY: "" }) })).to.deep.equal([
         "`graasp:secrets.JWT_SECRET` is missing. Fix: pulumi config set --secret --path 'secrets.JWT_SECRET' <value>",
-        "`graasp:secrets.CHATBOT_APP_KEY` is empty or not a string. Fix: pulumi config set --secret --path 'secrets.CHATBOT_APP_KEY' <value>",
+        "`graasp:secrets.CHATBOT_APP_KEY` is empty. Fix: pulumi config set --secret --path 'secrets.CHATBOT_APP_KEY' <value>",
       ]);
     });
 

@@ -129,6 +129,16 @@ describe("configuration type errors", () => {
     ]);
   });
 
+  it("reports a secret of the wrong type without printing its value", () => {
+    const secrets = JSON.parse(rawValues("staging", "running").secrets!);
+    const problems = configError({
+      secrets: json({ ...secrets, UMAMI_WEBSITE_ID: 424242 }),
+    }).problems;
+    expect(problems).to.deep.equal([
+      "`graasp:secrets.UMAMI_WEBSITE_ID` must be a string (found a number). Fix: pulumi config set --secret --path 'secrets.UMAMI_WEBSITE_ID' <value>",
+    ]);
+  });
+
   it("describes what was found", () => {
     expect(["20", 20, true, null, ["a"], { a: 1 }].map(describeFound)).to.deep.equal([
       'the string "20"',
