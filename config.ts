@@ -26,6 +26,7 @@ import {
 import { domainProblems, stackNameProblems } from "./components/awsLimits";
 import { FieldSpecs, didYouMean, typeProblem } from "./components/configFields";
 import { isValidFargateSize } from "./components/fargate";
+import { STATE_BUCKET_PATTERN } from "./components/ciAccessPolicies";
 
 export const NAT_STRATEGIES = ["none", "single", "perAz"] as const;
 export type NatStrategy = (typeof NAT_STRATEGIES)[number];
@@ -63,6 +64,8 @@ export interface GithubSettings {
   readonly productionReviewers: readonly string[];
   /** An existing GitHub OIDC provider in the account; unset: the stack creates it. */
   readonly oidcProviderArn?: string;
+  /** This account's Pulumi state bucket (DIY backend), in the stack's region. */
+  readonly stateBucket: string;
 }
 
 export interface GraaspConfig {
@@ -164,6 +167,7 @@ const GITHUB_FIELDS: FieldSpecs = {
   repository: { type: "string", example: "graasp/graasp-infrastructure" },
   productionReviewers: { type: "list", example: "<login>" },
   oidcProviderArn: { type: "string", example: "<provider ARN>" },
+  stateBucket: { type: "string", example: "graasp-pulumi-state-<account>" },
 };
 const MINIMUM_BACKUP_DAYS: Readonly<Record<Environment, number>> = { staging: 1, production: 7 };
 
@@ -538,9 +542,10 @@ class Reader {
       this.problems.push(
         `\`graasp:database.backupRetentionDays\` is ${settings.backupRetentionDays}; ${env} keeps backups ${minimumBackup} to 35 days. ${fix("backupRetentionDays", String(defaults.backupRetentionDays))}`,
       );
-    if (!isInteger(settings.engineMajorVersion, 13, 17))
+    // Below 16 is refused: Graasp runs on 16 today, and RDS cannot go back to an older major.
+    if (!isInteger(settings.engineMajorVersion, 16, 17))
       this.problems.push(
-        `\`graasp:database.engineMajorVersion\` is ${settings.engineMajorVersion}; use a PostgreSQL major version from 13 to 17 (the minor version is managed by RDS). ${fix("engineMajorVersion", "16")}`,
+        `\`graasp:database.engineMajorVersion\` is ${settings.engineMajorVersion}; use PostgreSQL major version 16 or 17 (older majors are refused; the minor version is managed by RDS). ${fix("engineMajorVersion", "16")}`,
       );
     return settings;
   }
@@ -672,6 +677,14 @@ class Reader {
     )
       this.problems.push(
         `\`graasp:github.oidcProviderArn\` is "${settings.oidcProviderArn}", not the ARN of a token.actions.githubusercontent.com OIDC provider. Fix: pulumi config rm --path 'github.oidcProviderArn' (the stack then creates one)`,
+      );
+    const bucketBadType = "stateBucket" in object && !("stateBucket" in typed);
+    if (
+      !bucketBadType &&
+      (typeof settings.stateBucket !== "string" || !STATE_BUCKET_PATTERN.test(settings.stateBucket))
+    )
+      this.problems.push(
+        `\`graasp:github.stateBucket\` is ${JSON.stringify(settings.stateBucket)}, not an S3 bucket name (3 to 63 of a-z 0-9 . -): the account's Pulumi state bucket (README, Bootstrap). Fix: pulumi config set --path 'github.stateBucket' graasp-pulumi-state-<account>`,
       );
     return settings;
   }

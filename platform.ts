@@ -25,6 +25,7 @@ import { bucketName } from "./components/naming";
 import { GraaspNetwork } from "./components/network";
 import { DatabasePower } from "./components/providers/databasePower";
 import { MigrationRun } from "./components/providers/migrationRun";
+import { ServicesDrained } from "./components/providers/servicesDrained";
 import { GraaspService } from "./components/service";
 import { GraaspTaskDefinition } from "./components/taskDefinition";
 import { internalServicesFirst, transitionOrder } from "./components/transitions";
@@ -70,6 +71,9 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     vpcId: network.vpcId,
     isolatedSubnetIds: network.isolatedSubnetIds,
     settings: config.database,
+    region: config.region,
+    logRetentionDays: config.logRetentionDays,
+    assumeRoleArn: config.transitions.assumeRoleArn,
   });
   const maintenance = new MaintenancePage("maintenance", {
     enabled: behaviour.maintenance,
@@ -163,6 +167,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
           : undefined,
       routeConditions: bypassConditions(behaviour, entry.tier, bypass),
       countDependsOn: [...(power ? [power] : []), ...waitFor],
+      assumeRoleArn: config.transitions.assumeRoleArn,
     });
     services.set(entry.name, service);
     if (entry.usesDatabase) database.allowFrom(entry.name, service.securityGroupId);
@@ -185,7 +190,28 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
           .map((server) => server.name),
       ),
     );
-  for (const entry of serversLast) createService(entry, countResourcesOf(clientsOf(entry)));
+  // Stopping, a server waits for its clients' real task count to reach 0: an autoscaled
+  // client's stored count can already be 0 while autoscaling still scales its tasks in.
+  const clientsDrained = new Map(
+    internal.map((entry) => [
+      entry.name,
+      new ServicesDrained(
+        `${entry.name}-clients-drained`,
+        {
+          region: config.region,
+          drain: {
+            clusterArn: cluster.clusterArn,
+            serviceNames: clientsOf(entry).filter(
+              (client) => !tierRuns(behaviour, SERVICE_CATALOG[client as ServiceName].tier),
+            ),
+          },
+          assumeRoleArn: config.transitions.assumeRoleArn,
+        },
+        { dependsOn: countResourcesOf(clientsOf(entry)) },
+      ),
+    ]),
+  );
+  for (const entry of serversLast) createService(entry, [clientsDrained.get(entry.name)!]);
   for (const entry of internal)
     for (const client of clientsOf(entry))
       services
@@ -245,6 +271,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
       repository: config.github.repository,
       productionReviewers: config.github.productionReviewers,
       oidcProviderArn: config.github.oidcProviderArn,
+      stateBucket: config.github.stateBucket,
     });
 
   return {

@@ -9,7 +9,9 @@ import { REDIRECTS, SERVICE_CATALOG, SERVICE_NAMES, TaskName, qualifiedHost } fr
 import {
   bucketName,
   databaseSecretName,
+  RDS_LOG_EXPORTS,
   logGroupName,
+  rdsLogGroupName,
   resourcePrefix,
   taskFamily,
   taskSecretName,
@@ -186,6 +188,13 @@ export function stackDerivedNames(stack: string): DerivedName[] {
       value: databaseSecretName(stack),
     },
   ];
+  for (const log of RDS_LOG_EXPORTS)
+    names.push({
+      what: "RDS log group name",
+      type: T.logGroup,
+      field: "name",
+      value: rdsLogGroupName(resourcePrefix(stack), log),
+    });
   for (const purpose of ["file-items", "h5p"] as const)
     names.push({
       what: "S3 bucket name",

@@ -302,7 +302,13 @@ describe("config", () => {
         "`graasp:database.instanceClass` is \"t4g.small\", not an RDS instance class. Fix: pulumi config set --path 'database.instanceClass' db.t4g.small",
         "`graasp:database.storageGb` is 10; gp3 storage is a whole number of GiB from 20 to 65536. Fix: pulumi config set --path 'database.storageGb' 20",
         "`graasp:database.backupRetentionDays` is 1; production keeps backups 7 to 35 days. Fix: pulumi config set --path 'database.backupRetentionDays' 7",
-        "`graasp:database.engineMajorVersion` is 16.4; use a PostgreSQL major version from 13 to 17 (the minor version is managed by RDS). Fix: pulumi config set --path 'database.engineMajorVersion' 16",
+        "`graasp:database.engineMajorVersion` is 16.4; use PostgreSQL major version 16 or 17 (older majors are refused; the minor version is managed by RDS). Fix: pulumi config set --path 'database.engineMajorVersion' 16",
+      ]);
+    });
+
+    it("refuses PostgreSQL majors below 16", () => {
+      expect(problemsOf({ database: json({ engineMajorVersion: 15 }) }, "staging")).to.deep.equal([
+        "`graasp:database.engineMajorVersion` is 15; use PostgreSQL major version 16 or 17 (older majors are refused; the minor version is managed by RDS). Fix: pulumi config set --path 'database.engineMajorVersion' 16",
       ]);
     });
 
@@ -334,6 +340,18 @@ describe("config", () => {
       });
     });
 
+    it("checks the state bucket name of the GitHub settings", () => {
+      const github = (stateBucket: unknown) =>
+        json({ repository: "graasp/graasp-infrastructure", stateBucket });
+      expect(problemsOf({ github: github("Graasp_State") }, "staging")).to.deep.equal([
+        "`graasp:github.stateBucket` is \"Graasp_State\", not an S3 bucket name (3 to 63 of a-z 0-9 . -): the account's Pulumi state bucket (README, Bootstrap). Fix: pulumi config set --path 'github.stateBucket' graasp-pulumi-state-<account>",
+      ]);
+      expect(
+        configFor("staging", "running", { github: github("graasp-pulumi-state-111111111111") })
+          .github?.stateBucket,
+      ).to.equal("graasp-pulumi-state-111111111111");
+    });
+
     it("checks the GitHub settings", () => {
       expect(
         problemsOf(
@@ -343,16 +361,19 @@ describe("config", () => {
       ).to.deep.equal([
         '`graasp:github.repository` is "graasp"; expected "owner/name" of a GitHub repository. Fix: pulumi config set --path \'github.repository\' graasp/graasp-infrastructure',
         "`graasp:github.productionReviewers` is []; production needs 1 to 6 GitHub logins who approve deployments. Fix: pulumi config set --path 'github.productionReviewers[0]' <login>",
+        "`graasp:github.stateBucket` is undefined, not an S3 bucket name (3 to 63 of a-z 0-9 . -): the account's Pulumi state bucket (README, Bootstrap). Fix: pulumi config set --path 'github.stateBucket' graasp-pulumi-state-<account>",
       ]);
       const config = configFor("production", "running", {
         github: json({
           repository: "graasp/graasp-infrastructure",
           productionReviewers: ["alice", "bob-2"],
+          stateBucket: "graasp-pulumi-state-222222222222",
         }),
       });
       expect(config.github).to.deep.equal({
         repository: "graasp/graasp-infrastructure",
         productionReviewers: ["alice", "bob-2"],
+        stateBucket: "graasp-pulumi-state-222222222222",
       });
     });
   });

@@ -506,7 +506,8 @@ describe("offline plan: staging, rendered", function () {
 
     const lines = collapsedLines(renderTransition(runningToStopped, stackConfig, "text"));
     expect(lines[0]).to.equal("Offline transition: stack staging, running → stopped");
-    expect(lines.filter((line) => line === "desiredCount: 1 → 0")).to.have.length(9);
+    // Each service and its deployment check.
+    expect(lines.filter((line) => line === "desiredCount: 1 → 0")).to.have.length(18);
     expect(lines).to.include.members([
       "~ aws.ecs.Service core-service (GraaspService core)",
       "+ aws.lb.ListenerRule maintenance-api (MaintenancePage maintenance)",
