@@ -24,7 +24,7 @@ import {
   isDeploymentState,
 } from "./components/deploymentStates";
 import { domainProblems, stackNameProblems } from "./components/awsLimits";
-import { FieldSpecs, didYouMean, typeProblem } from "./components/configFields";
+import { FieldSpecs, closestKey, didYouMean, typeProblem } from "./components/configFields";
 import { isValidFargateSize } from "./components/fargate";
 import { STATE_BUCKET_PATTERN } from "./components/ciAccessPolicies";
 
@@ -287,7 +287,7 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
     else
       problems.push(
         `\`graasp:deploymentState\` is "${stateText}", which is not a deployment state. ` +
-          `Fix: pulumi config set deploymentState <${DEPLOYMENT_STATES.join("|")}>`,
+          `Fix: pulumi config set deploymentState ${closestKey(stateText, DEPLOYMENT_STATES) ?? `<${DEPLOYMENT_STATES.join("|")}>`}`,
       );
   }
   const regionText = raw.values["aws:region"];
@@ -361,7 +361,7 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
 type Json = Record<string, unknown>;
 
 /** Collects problems while reading; every method returns `undefined` for a bad value. */
-class Reader {
+export class Reader {
   constructor(
     private readonly raw: RawConfig,
     private readonly problems: string[],
@@ -378,8 +378,20 @@ class Reader {
         );
   }
 
+  /**
+   * The raw value of a top-level key. A key missing from CONFIG_KEYS would be refused as unknown
+   * in every stack that sets it: reading one is a mistake in this file, reported at once.
+   */
+  private read(key: string): string | undefined {
+    if (!(CONFIG_KEYS as readonly string[]).includes(key))
+      throw new Error(
+        `config.ts reads \`graasp:${key}\`, which CONFIG_KEYS does not list: add it there.`,
+      );
+    return this.raw.values[key];
+  }
+
   required(key: string): string | undefined {
-    const value = this.raw.values[key];
+    const value = this.read(key);
     if (value === undefined || value === "") {
       const example = EXAMPLES[key] ?? "<value>";
       this.problems.push(`\`graasp:${key}\` is not set. Fix: pulumi config set ${key} ${example}`);
@@ -395,7 +407,7 @@ class Reader {
     // The stack's own name when it is one of the values (an environment named like its stack).
     const example = (allowed as readonly string[]).includes(this.stack)
       ? this.stack
-      : `<${allowed.join("|")}>`;
+      : (closestKey(value, allowed) ?? `<${allowed.join("|")}>`);
     this.problems.push(
       `\`graasp:${key}\` is "${value}"; expected one of ${allowed.join(", ")}. ` +
         `Fix: pulumi config set ${key} ${example}`,
@@ -427,7 +439,7 @@ class Reader {
 
   token(): string | undefined {
     const key = "maintenanceBypassToken";
-    const value = this.raw.values[key];
+    const value = this.read(key);
     const fix = `Fix: pulumi config set --secret ${key} "$(openssl rand -hex 32)"`;
     if (value === undefined || value === "") {
       this.problems.push(`\`graasp:${key}\` is not set. ${fix}`);
@@ -714,7 +726,7 @@ class Reader {
   }
 
   private object(key: string, fix: string): Json | undefined {
-    const value = this.raw.values[key];
+    const value = this.read(key);
     if (value === undefined || value === "") {
       this.problems.push(`\`graasp:${key}\` is not set. Fix: ${fix}`);
       return undefined;
@@ -723,7 +735,7 @@ class Reader {
   }
 
   private optionalObject(key: string): Json | undefined {
-    const value = this.raw.values[key];
+    const value = this.read(key);
     return value === undefined || value === "" ? undefined : this.parseObject(key, value);
   }
 

@@ -14,7 +14,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ConfigError, parseConfig } from "../config";
+import { CONFIG_KEYS, ConfigError, Reader, parseConfig } from "../config";
 import { closestKey, describeFound, editDistance } from "../components/configFields";
 import { SECRET_CONFIG_KEYS, engineConfig, rawConfig, rawValues } from "./fixtures";
 import { evaluate, registered } from "./mocks";
@@ -170,6 +170,30 @@ describe("unknown configuration keys", () => {
       "`graasp:maintenanceHeadername` is not a configuration key of this program. Did you mean `graasp:maintenanceHeaderName`? Fix: pulumi config rm maintenanceHeadername",
       "`graasp:colour` is not a configuration key of this program. Fix: pulumi config rm colour",
     ]);
+  });
+
+  it("fixes a value in the wrong case with the value that was meant", () => {
+    let problems: readonly string[] = [];
+    try {
+      parseConfig(
+        rawConfig("staging", "running", { deploymentState: "Running", environment: "Staging" }),
+        "qa",
+      );
+    } catch (error) {
+      problems = (error as ConfigError).problems;
+    }
+    expect(problems).to.deep.equal([
+      '`graasp:environment` is "Staging"; expected one of staging, production. Fix: pulumi config set environment staging',
+      '`graasp:deploymentState` is "Running", which is not a deployment state. Fix: pulumi config set deploymentState running',
+    ]);
+  });
+
+  it("names a key the Reader reads without listing it in CONFIG_KEYS, at once", () => {
+    const problems: string[] = [];
+    const reader = new Reader({ values: {}, secretKeys: new Set() }, problems, "staging");
+    expect(() => reader.required("buckets")).to.throw(
+      "config.ts reads `graasp:buckets`, which CONFIG_KEYS does not list: add it there.",
+    );
   });
 
   it("suggests the nearest nested key too", () => {
