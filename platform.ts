@@ -18,10 +18,23 @@ import { LOG_STREAM_PREFIX, TemplateValues, secretPayload } from "./components/c
 import { CiAccess } from "./components/ciAccess";
 import { GraaspCluster } from "./components/cluster";
 import { GraaspDatabase } from "./components/database";
-import { STATE_TABLE, tierRuns } from "./components/deploymentStates";
+import { forceSslDecision } from "./components/databaseTls";
+import { ImageCache } from "./components/imageCache";
+import { resolveImage } from "./components/images";
+import { S3Access } from "./components/s3Access";
+import {
+  SERVICE_TIERS,
+  STATE_TABLE,
+  tierBehindMaintenance,
+  tierRuns,
+} from "./components/deploymentStates";
 import { GraaspLoadBalancer } from "./components/loadBalancer";
 import { MaintenancePage, bypassConditions } from "./components/maintenance";
-import { bucketName } from "./components/naming";
+import { GraaspCdn } from "./components/cdn";
+import { GraaspDns } from "./components/dns";
+import { SITES, servedHosts } from "./components/edge";
+import { GraaspRegistry } from "./components/registry";
+import { GraaspStorage } from "./components/storage";
 import { GraaspNetwork } from "./components/network";
 import { DatabasePower } from "./components/providers/databasePower";
 import { MigrationRun } from "./components/providers/migrationRun";
@@ -59,11 +72,41 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     redirectConditions: bypassConditions(behaviour, "core", bypass),
     deletionProtection: production,
   });
+  // Bucket names are arguments here, so their source can change in one place.
+  const fileItemsBucket = config.buckets["file-items"];
+  const h5pBucket = config.buckets.h5p;
+  const s3Access = new S3Access("s3-access", {
+    stack: config.stack,
+    bucketNames: [fileItemsBucket, h5pBucket],
+    keyGeneration: config.s3KeyGeneration,
+  });
+  const imageCache = new ImageCache("image-cache", {
+    stack: config.stack,
+    dockerHubUsername: config.secrets.apply((secrets) => secrets.DOCKER_HUB_USERNAME),
+    dockerHubAccessToken: config.secrets.apply((secrets) => secrets.DOCKER_HUB_ACCESS_TOKEN),
+  });
+  const imageContext = {
+    containerRegistry: config.containerRegistry,
+    appVersion: config.appVersion,
+    dockerHubCachePrefix: imageCache.repositoryPrefix,
+  };
+  const imagesOf = (entry: TaskEntry): Record<string, string> =>
+    Object.fromEntries(
+      entry.containers.map((container) => [
+        container.name,
+        resolveImage(container.image, config.images[container.name], imageContext),
+      ]),
+    );
+  const usesImageCache = (entry: TaskEntry) =>
+    Object.values(imagesOf(entry)).some((image) =>
+      image.startsWith(`${config.containerRegistry}/${imageCache.repositoryPrefix}/`),
+    );
   const cluster = new GraaspCluster("cluster", {
     stack: config.stack,
     region: config.region,
     accountId,
     containerRegistry: config.containerRegistry,
+    pullThroughCachePrefix: imageCache.repositoryPrefix,
   });
   const database = new GraaspDatabase("database", {
     stack: config.stack,
@@ -74,6 +117,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     region: config.region,
     logRetentionDays: config.logRetentionDays,
     assumeRoleArn: config.transitions.assumeRoleArn,
+    forceSsl: forceSslDecision().forceSsl,
   });
   const maintenance = new MaintenancePage("maintenance", {
     enabled: behaviour.maintenance,
@@ -81,14 +125,17 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     domain: config.domain,
   });
 
+  const edge = createEdge(config, loadBalancer);
+
   const templateValues: pulumi.Output<TemplateValues> = pulumi
     .all([database.address, database.port])
     .apply(([host, port]) => ({
       domain: config.domain,
       region: config.region,
       environment: config.environment,
-      fileItemsBucket: bucketName(config.stack, "file-items"),
-      h5pBucket: bucketName(config.stack, "h5p"),
+      fileItemsBucket,
+      h5pBucket,
+      h5pIntegrationUrl: edge.h5pIntegrationUrl,
       databaseHost: host,
       databasePort: String(port),
       settings: config.appSettings,
@@ -96,8 +143,15 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
   const payloadOf = (entry: TaskEntry) =>
     pulumi.secret(
       pulumi
-        .all([config.secrets, database.address, database.port, database.masterPassword])
-        .apply(([secrets, host, port, password]) =>
+        .all([
+          config.secrets,
+          database.address,
+          database.port,
+          database.masterPassword,
+          s3Access.accessKeyId,
+          s3Access.secretAccessKey,
+        ])
+        .apply(([secrets, host, port, password, s3AccessKeyId, s3SecretAccessKey]) =>
           secretPayload(entry, {
             secrets,
             settings: config.appSettings,
@@ -105,10 +159,12 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
             databasePort: port,
             masterUsername: database.masterUsername,
             masterPassword: password,
+            s3AccessKeyId,
+            s3SecretAccessKey,
           }),
         ),
     );
-  const taskArgs = (entry: TaskEntry, cpu: number, memory: number, imageOverride?: string) => ({
+  const taskArgs = (entry: TaskEntry, cpu: number, memory: number) => ({
     entry,
     stack: config.stack,
     environment: config.environment,
@@ -116,14 +172,15 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     accountId,
     cpu,
     memory,
-    imageOverride,
-    containerRegistry: config.containerRegistry,
-    appVersion: config.appVersion,
+    images: imagesOf(entry),
+    acceptedMovingTags: config.movingTags,
+    withoutHealthCheck: config.adminHealthCheck ? [] : ["admin"],
     executionRoleArn: cluster.executionRoleArn,
     vpcId: network.vpcId,
     templateValues,
     secretPayload: payloadOf(entry),
     logRetentionDays: config.logRetentionDays,
+    bucketNames: [config.buckets["file-items"], config.buckets.h5p],
   });
 
   // Starting: the database is powered before any service count changes.
@@ -146,7 +203,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
   const createService = (entry: ServiceEntry, waitFor: pulumi.Resource[]) => {
     const settings = config.services[entry.name];
     const service = new GraaspService(entry.name, {
-      ...taskArgs(entry, settings.cpu, settings.memory, settings.image),
+      ...taskArgs(entry, settings.cpu, settings.memory),
       entry,
       running: tierRuns(behaviour, entry.tier),
       desiredCount: settings.desiredCount,
@@ -166,7 +223,12 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
             }
           : undefined,
       routeConditions: bypassConditions(behaviour, entry.tier, bypass),
-      countDependsOn: [...(power ? [power] : []), ...waitFor],
+      countDependsOn: [
+        ...(power ? [power] : []),
+        ...waitFor,
+        // Its first task pulls through the cache, which must exist by then.
+        ...(usesImageCache(entry) ? [imageCache] : []),
+      ],
       assumeRoleArn: config.transitions.assumeRoleArn,
     });
     services.set(entry.name, service);
@@ -286,4 +348,52 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     ) as Record<ServiceName, number>,
     maintenance: maintenance.enabled,
   };
+}
+
+/**
+ * Buckets and repositories always; the CloudFront sites when `graasp:cdnCertificateArn` is set;
+ * DNS records when `graasp:dns` is set. Only the CDN's maintenance flags follow the state.
+ */
+function createEdge(config: GraaspConfig, loadBalancer: GraaspLoadBalancer) {
+  const behaviour = STATE_TABLE[config.deploymentState];
+  const storage = new GraaspStorage("storage", {
+    names: config.buckets,
+    domain: config.domain,
+    noncurrentVersionDays: config.fileVersionRetentionDays,
+  });
+  new GraaspRegistry("registry", { repositories: config.repositories });
+  const cdn =
+    config.cdnCertificateArn === undefined
+      ? undefined
+      : new GraaspCdn("cdn", {
+          domain: config.domain,
+          certificateArn: config.cdnCertificateArn,
+          bucketDomainNames: storage.regionalDomainNames,
+          tiersBehindMaintenance: SERVICE_TIERS.filter((tier) =>
+            tierBehindMaintenance(behaviour, tier),
+          ),
+          bypass: { name: config.maintenanceHeaderName, token: config.maintenanceBypassToken },
+        });
+  if (cdn !== undefined)
+    for (const { site } of SITES) storage.allowCdn(site, cdn.distributionArns[site]);
+  if (config.dns !== undefined)
+    new GraaspDns("dns", {
+      hostedZoneId: config.dns.hostedZoneId,
+      hosts: servedHosts(config.domain, cdn !== undefined),
+      loadBalancer: { dnsName: loadBalancer.dnsName, zoneId: loadBalancer.zoneId },
+      cdnSites:
+        cdn === undefined
+          ? undefined
+          : Object.fromEntries(
+              SITES.map(({ site }) => [
+                site,
+                { dnsName: cdn.domainNames[site], zoneId: cdn.hostedZoneIds[site] },
+              ]),
+            ),
+    });
+  const h5pIntegrationUrl =
+    cdn === undefined
+      ? `https://${config.buckets.h5p}.s3.${config.region}.amazonaws.com/h5p-integration/index.html`
+      : `https://${qualifiedHost("h5p", config.domain)}/h5p-integration/index.html`;
+  return { storage, cdn, h5pIntegrationUrl };
 }

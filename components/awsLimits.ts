@@ -7,8 +7,8 @@
  */
 import { REDIRECTS, SERVICE_CATALOG, SERVICE_NAMES, TaskName, qualifiedHost } from "./catalog";
 import {
-  bucketName,
   databaseSecretName,
+  dockerHubCredentialName,
   RDS_LOG_EXPORTS,
   logGroupName,
   rdsLogGroupName,
@@ -187,6 +187,12 @@ export function stackDerivedNames(stack: string): DerivedName[] {
       field: "name",
       value: databaseSecretName(stack),
     },
+    {
+      what: "Secrets Manager secret name",
+      type: T.secret,
+      field: "name",
+      value: dockerHubCredentialName(stack),
+    },
   ];
   for (const log of RDS_LOG_EXPORTS)
     names.push({
@@ -195,13 +201,7 @@ export function stackDerivedNames(stack: string): DerivedName[] {
       field: "name",
       value: rdsLogGroupName(resourcePrefix(stack), log),
     });
-  for (const purpose of ["file-items", "h5p"] as const)
-    names.push({
-      what: "S3 bucket name",
-      type: T.bucket,
-      field: "bucket",
-      value: bucketName(stack, purpose),
-    });
+  // Bucket names come from `graasp:buckets`, not the stack name; config.ts checks them.
   for (const task of TASKS)
     names.push(
       {

@@ -1,11 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Environment, TaskEntry } from "./catalog";
-import { TemplateValues, containerDefinitions, hasSecrets, imageReference } from "./containers";
+import { TemplateValues, containerDefinitions, hasSecrets } from "./containers";
+import { MOVING_TAGS_TAG, imagePinProblem, movingTagsTagValue } from "./images";
 import { statefulOptions } from "./database";
 import { createEcsTasksRole } from "./ecsRole";
 import { taskRolePolicy } from "./iamPolicies";
-import { bucketName, logGroupName, taskFamily, taskSecretName } from "./naming";
+import { logGroupName, taskFamily, taskSecretName } from "./naming";
 
 export interface GraaspTaskDefinitionArgs {
   /** The catalog entry to run. */
@@ -17,12 +18,12 @@ export interface GraaspTaskDefinitionArgs {
   /** Task size in CPU units and MiB; must be a Fargate size. */
   readonly cpu: number;
   readonly memory: number;
-  /** Replaces the main container's catalog image (`graasp:services.<name>.image`). */
-  readonly imageOverride?: string;
-  /** Registry host of Graasp's images. */
-  readonly containerRegistry: string;
-  /** Release tag of Graasp's images. A change registers a new task definition revision. */
-  readonly appVersion: string;
+  /** Image reference of each container, by name (`images.ts`); a change is a new revision. */
+  readonly images: Readonly<Record<string, string>>;
+  /** Containers whose moving tag the stack file accepts (`graasp:movingTags`). @default [] */
+  readonly acceptedMovingTags?: readonly string[];
+  /** Containers whose catalog health check is off (`graasp:adminHealthCheck`). @default [] */
+  readonly withoutHealthCheck?: readonly string[];
   readonly executionRoleArn: pulumi.Input<string>;
   readonly vpcId: pulumi.Input<string>;
   /** Values of the catalog's environment templates. */
@@ -31,6 +32,8 @@ export interface GraaspTaskDefinitionArgs {
   readonly secretPayload: pulumi.Input<Record<string, string>>;
   /** Days CloudWatch keeps this task's logs. */
   readonly logRetentionDays: number;
+  /** Buckets a task with bucket permissions may use (file-items and h5p). */
+  readonly bucketNames: readonly string[];
 }
 
 /**
@@ -71,13 +74,16 @@ export class GraaspTaskDefinition extends pulumi.ComponentResource {
       { parent: this },
     );
     const images = Object.fromEntries(
-      args.entry.containers.map((container, index) => [
-        container.name,
-        index === 0 && args.imageOverride !== undefined
-          ? args.imageOverride
-          : imageReference(container.image, args.containerRegistry, args.appVersion),
-      ]),
+      args.entry.containers.map((container) => [container.name, args.images[container.name]]),
     );
+    // The policy pack reads this tag: a moving tag passes only where the stack file accepts it.
+    const movingAccepted = args.entry.containers
+      .map((container) => container.name)
+      .filter(
+        (container) =>
+          (args.acceptedMovingTags ?? []).includes(container) &&
+          imagePinProblem(images[container]) !== undefined,
+      );
     const family = taskFamily(args.stack, args.entry.name);
     const taskDefinition = new aws.ecs.TaskDefinition(
       `${name}-task`,
@@ -102,13 +108,17 @@ export class GraaspTaskDefinition extends pulumi.ComponentResource {
                 logGroupName: logGroupName(args.stack, args.entry.name),
                 images,
                 templateValues,
+                withoutHealthCheck: args.withoutHealthCheck,
                 secretArn: arn,
                 secretVersionId: versionId,
               }),
             ),
           ),
-        // An explicit empty map: without it the provider reports a tags diff on every update.
-        tags: {},
+        // An explicit map even when empty: without it the provider reports a tags diff on every update.
+        tags:
+          movingAccepted.length > 0
+            ? { [MOVING_TAGS_TAG]: movingTagsTagValue(movingAccepted) }
+            : {},
       },
       { parent: this, dependsOn: [logGroup] },
     );
@@ -155,9 +165,7 @@ export class GraaspTaskDefinition extends pulumi.ComponentResource {
   private createTaskRole(name: string, args: GraaspTaskDefinitionArgs): aws.iam.Role | undefined {
     const { buckets, ecsExec, sendEmail } = args.entry.permissions;
     const policy = taskRolePolicy({
-      bucketNames: buckets
-        ? [bucketName(args.stack, "file-items"), bucketName(args.stack, "h5p")]
-        : [],
+      bucketNames: buckets ? args.bucketNames : [],
       ecsExec,
       sendEmail,
     });

@@ -113,8 +113,59 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>): Re
       return { result: `generated-password-${name}` };
     case "random:index/randomId:RandomId":
       return { hex: "a1b2c3d4" };
+    case "aws:iam/user:User":
+      return {
+        arn: `arn:aws:iam::${ACCOUNT_ID}:user/${inputs.name ?? name}`,
+        name: inputs.name ?? name,
+      };
+    case "aws:iam/accessKey:AccessKey":
+      return { id: `AKIAMOCK${name.length}`, secret: `mock-secret-access-key-${name}` };
     case "aws:appautoscaling/target:Target":
       return { arn: arn("application-autoscaling", `scalable-target/${name}`) };
+    case "aws:s3/bucket:Bucket": {
+      const bucket = inputs.bucket ?? name;
+      return {
+        id: bucket,
+        bucket,
+        arn: `arn:aws:s3:::${bucket}`,
+        bucketDomainName: `${bucket}.s3.amazonaws.com`,
+        bucketRegionalDomainName: `${bucket}.s3.${MOCK_REGION}.amazonaws.com`,
+        region: MOCK_REGION,
+      };
+    }
+    case "aws:cloudfront/distribution:Distribution": {
+      const id = `E${name.replace(/[^a-z0-9]/gi, "").toUpperCase()}`;
+      return {
+        id,
+        arn: `arn:aws:cloudfront::${ACCOUNT_ID}:distribution/${id}`,
+        domainName: `d${name.replace(/[^a-z0-9]/gi, "").toLowerCase()}.cloudfront.net`,
+        hostedZoneId: "Z2FDTNDATAQYW2",
+        status: "Deployed",
+      };
+    }
+    case "aws:cloudfront/originAccessControl:OriginAccessControl":
+      return { id: "E2QWRUHAPOMQZL", etag: "ETAG1" };
+    case "aws:cloudfront/keyValueStore:KeyValueStore":
+      return {
+        id: inputs.name ?? name,
+        arn: `arn:aws:cloudfront::${ACCOUNT_ID}:key-value-store/3e5a1b2c-0d4f-4a6b-8c9d-${name.length.toString().padStart(12, "0")}`,
+        etag: "ETAG1",
+      };
+    case "aws:cloudfront/function:Function":
+      return {
+        arn: `arn:aws:cloudfront::${ACCOUNT_ID}:function/${inputs.name ?? name}`,
+        etag: "ETVPDKIKX0DER",
+        status: "UNASSOCIATED",
+      };
+    case "aws:route53/record:Record":
+      return { fqdn: inputs.name };
+    case "aws:ecr/repository:Repository":
+      return {
+        arn: arn("ecr", `repository/${inputs.name}`),
+        name: inputs.name,
+        registryId: ACCOUNT_ID,
+        repositoryUrl: `${ACCOUNT_ID}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${inputs.name}`,
+      };
     default:
       return { arn: arn("mock", name) };
   }
