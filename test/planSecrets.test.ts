@@ -107,6 +107,18 @@ describe("offline plan: secrets the stack file holds", () => {
     expect(config.secretValues).to.have.length(1 + SECRET_KEYS.length);
   });
 
+  it("decrypts a secrets map encrypted as one value", () => {
+    const all = Object.fromEntries(SECRET_KEYS.map((key) => [key, secretValue(key)]));
+    const file = stackFile({
+      secrets: `  graasp:secrets:\n    secure: ${crypter.encrypt(JSON.stringify(all))}\n`,
+    });
+    const config = stackConfigFromText("staging", file, undefined, PASSPHRASE);
+    expect(JSON.parse(config.raw.values.secrets!)).to.deep.equal(all);
+    expect(config.absentSecrets).to.deep.equal([]);
+    expect(config.warnings).to.deep.equal([]);
+    expect(config.secretValues).to.include.members(Object.values(all));
+  });
+
   it("keeps placeholders without a passphrase, as before", () => {
     const config = stackConfigFromText("staging", stackFile());
     expect(config.raw.values.maintenanceBypassToken).to.equal(
