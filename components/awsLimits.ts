@@ -9,7 +9,10 @@ import { REDIRECTS, SERVICE_CATALOG, SERVICE_NAMES, TaskName, qualifiedHost } fr
 import {
   bucketName,
   databaseSecretName,
+  dockerHubCredentialName,
+  RDS_LOG_EXPORTS,
   logGroupName,
+  rdsLogGroupName,
   resourcePrefix,
   taskFamily,
   taskSecretName,
@@ -185,7 +188,20 @@ export function stackDerivedNames(stack: string): DerivedName[] {
       field: "name",
       value: databaseSecretName(stack),
     },
+    {
+      what: "Secrets Manager secret name",
+      type: T.secret,
+      field: "name",
+      value: dockerHubCredentialName(stack),
+    },
   ];
+  for (const log of RDS_LOG_EXPORTS)
+    names.push({
+      what: "RDS log group name",
+      type: T.logGroup,
+      field: "name",
+      value: rdsLogGroupName(resourcePrefix(stack), log),
+    });
   for (const purpose of ["file-items", "h5p"] as const)
     names.push({
       what: "S3 bucket name",

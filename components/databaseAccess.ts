@@ -7,14 +7,28 @@
 import {
   ApplicationDatabase,
   ContainerSpec,
+  DatabaseClientTls,
+  ImageSource,
   MIGRATE_TASK,
   SERVICE_CATALOG,
   SERVICE_NAMES,
   TaskEntry,
 } from "./catalog";
 
-/** psql 16 (`\getenv` needs 15 or later) talks to every server major the config allows. */
-export const POSTGRES_CLIENT_IMAGE = "public.ecr.aws/docker/library/postgres:16.10-alpine";
+/**
+ * psql 16 (`\getenv` needs 15 or later) talks to every server major the config allows; an
+ * official image, so it comes from ECR Public's mirror (`images.ts`), not Docker Hub.
+ */
+export const POSTGRES_CLIENT_IMAGE: ImageSource = {
+  registry: "dockerHub",
+  repository: "postgres",
+  tag: "16.10-alpine",
+};
+/** libpq's `require`: encrypted; the RDS CA bundle is not in the image to verify with. */
+const PSQL_TLS: DatabaseClientTls = {
+  capability: "encrypt",
+  note: "psql: PGSSLMODE=require encrypts without verifying",
+};
 /** A toolbox stops by itself after 4 hours, so a forgotten one does not run for ever. */
 export const TOOLBOX_LIFETIME_SECONDS = 4 * 60 * 60;
 
@@ -125,7 +139,7 @@ export function setupTask(
   const script = setupScript(databases, masterUser, masterDatabase);
   const container: ContainerSpec = {
     name: "db-setup",
-    image: { registry: "public", image: POSTGRES_CLIENT_IMAGE },
+    image: POSTGRES_CLIENT_IMAGE,
     essential: true,
     environment: clientEnvironment(masterUser, masterDatabase, "graasp-setup"),
     secrets: {
@@ -141,6 +155,7 @@ export function setupTask(
     name: "db-setup",
     architecture: "ARM64",
     usesDatabase: true,
+    databaseTls: PSQL_TLS,
     permissions: { buckets: false, ecsExec: false, sendEmail: false },
     containers: [container],
     sizes: CLIENT_SIZES,
@@ -156,11 +171,12 @@ export function toolboxTask(masterUser: string, masterDatabase: string): TaskEnt
     name: "toolbox",
     architecture: "ARM64",
     usesDatabase: true,
+    databaseTls: PSQL_TLS,
     permissions: { buckets: false, ecsExec: true, sendEmail: false },
     containers: [
       {
         name: "toolbox",
-        image: { registry: "public", image: POSTGRES_CLIENT_IMAGE },
+        image: POSTGRES_CLIENT_IMAGE,
         essential: true,
         environment: clientEnvironment(masterUser, masterDatabase, "graasp-toolbox"),
         secrets: { PGPASSWORD: { masterPassword: true } },

@@ -105,7 +105,11 @@ describe("configuration type errors", () => {
         services: json({ core: { cpu: "1024", maxCount: "8", desiredCount: 2 } }),
         transitions: json({ databaseTimeoutMinutes: "30" }),
         network: json({ natStrategy: 1 }),
-        github: json({ repository: "graasp/infra", productionReviewers: "alice" }),
+        github: json({
+          repository: "graasp/infra",
+          productionReviewers: "alice",
+          stateBucket: "graasp-pulumi-state-123456789012",
+        }),
       }).problems,
     ).to.deep.equal([
       "`graasp:database.storageGb` must be a number (found the string \"20\"). Fix: pulumi config set --path 'database.storageGb' 20",
@@ -186,6 +190,9 @@ describe("unknown configuration keys", () => {
       "network",
       "transitions",
       "github",
+      "images",
+      "s3KeyGeneration",
+      "adminHealthCheck",
     ]);
   });
 

@@ -51,7 +51,10 @@ const EXPECTED_SCRIPT = [
 const CONTEXT = {
   region: "eu-central-2",
   logGroupName: "/graasp/staging/db-setup",
-  images: { "db-setup": POSTGRES_CLIENT_IMAGE, toolbox: POSTGRES_CLIENT_IMAGE },
+  images: {
+    "db-setup": "public.ecr.aws/docker/library/postgres:16.10-alpine",
+    toolbox: "public.ecr.aws/docker/library/postgres:16.10-alpine",
+  },
   templateValues: {
     domain: "stage.graasp.org",
     region: "eu-central-2",
@@ -162,6 +165,15 @@ describe("database access", () => {
     it("runs the script with psql from ECR Public, the passwords as ECS secrets", () => {
       const [definition] = containerDefinitions(task, CONTEXT) as Record<string, any>[];
       expect(definition.image).to.equal("public.ecr.aws/docker/library/postgres:16.10-alpine");
+      expect(POSTGRES_CLIENT_IMAGE).to.deep.equal({
+        registry: "dockerHub",
+        repository: "postgres",
+        tag: "16.10-alpine",
+      });
+      expect(task.databaseTls).to.deep.equal({
+        capability: "encrypt",
+        note: "psql: PGSSLMODE=require encrypts without verifying",
+      });
       expect(definition.command).to.deep.equal([
         "sh",
         "-c",

@@ -7,7 +7,8 @@ import { expect } from "chai";
 import { SERVICE_NAMES } from "../components/catalog";
 import { DeploymentState } from "../components/deploymentStates";
 import { MAINTENANCE_HTML, MAINTENANCE_JSON } from "../components/maintenanceContent";
-import { BYPASS_TOKEN, CERTIFICATE_ARN, DOMAINS, SECRETS, STACKS, configFor } from "./fixtures";
+import { MAIL_SENDERS, REGIONS, REGISTRIES, SENTRY_ENVS } from "./fixtures";
+import { BYPASS_TOKEN, CERTIFICATE_ARNS, DOMAINS, SECRETS, STACKS, configFor } from "./fixtures";
 import { createPlatform } from "../platform";
 import { Registration, evaluate, named, ofType } from "./mocks";
 import { STATES, Scenario, scenario } from "./scenarios";
@@ -19,11 +20,12 @@ const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 
 const EXPECTED_COUNTS = {
-  // The database power, the database setup and the initial migration; the migration in db-only.
-  running: { rules: 14, dynamic: 3 },
-  restricted: { rules: 17, dynamic: 3 },
-  "db-only": { rules: 17, dynamic: 4 },
-  stopped: { rules: 17, dynamic: 3 },
+  // Database power (and migration in db-only), engine guard, 9 deployment checks, 3 drain
+  // checks, the database setup and the initial migration.
+  running: { rules: 14, dynamic: 16 },
+  restricted: { rules: 17, dynamic: 16 },
+  "db-only": { rules: 17, dynamic: 17 },
+  stopped: { rules: 17, dynamic: 16 },
 } as const;
 
 const DESIRED = {
@@ -119,9 +121,15 @@ for (const stack of STACKS)
           "aws:ecs/cluster:Cluster": 1,
           "aws:ecs/taskDefinition:TaskDefinition": 12,
           "aws:ecs/service:Service": 9,
-          "aws:cloudwatch/logGroup:LogGroup": 12,
-          "aws:secretsmanager/secret:Secret": 10,
-          "aws:secretsmanager/secretVersion:SecretVersion": 10,
+          "aws:cloudwatch/logGroup:LogGroup": 14,
+          "aws:secretsmanager/secret:Secret": 11,
+          "aws:secretsmanager/secretVersion:SecretVersion": 11,
+          "graasp:index:S3Access": 1,
+          "aws:iam/user:User": 1,
+          "aws:iam/userPolicy:UserPolicy": 1,
+          "aws:iam/accessKey:AccessKey": 1,
+          "graasp:index:ImageCache": 1,
+          "aws:ecr/pullThroughCacheRule:PullThroughCacheRule": 1,
           "aws:ec2/securityGroup:SecurityGroup": 14,
           "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 13,
           "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 22,
@@ -247,7 +255,7 @@ for (const stack of STACKS)
           port: 443,
           protocol: "HTTPS",
           sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
-          certificateArn: CERTIFICATE_ARN,
+          certificateArn: CERTIFICATE_ARNS[stack],
         });
         expect(https.inputs.defaultActions).to.deep.equal([
           {
@@ -300,8 +308,9 @@ for (const stack of STACKS)
         ).to.deep.equal([
           "*",
           "arn:aws:ecr:*:123456789012:repository/*",
-          `arn:aws:logs:eu-central-2:123456789012:log-group:/graasp/${stack}/*:*`,
-          `arn:aws:secretsmanager:eu-central-2:123456789012:secret:graasp/${stack}/tasks/*`,
+          `arn:aws:ecr:${REGIONS[stack]}:123456789012:repository/graasp-${stack}-docker-hub/*`,
+          `arn:aws:logs:${REGIONS[stack]}:123456789012:log-group:/graasp/${stack}/*:*`,
+          `arn:aws:secretsmanager:${REGIONS[stack]}:123456789012:secret:graasp/${stack}/tasks/*`,
         ]);
         const taskRoles = ofType(s.registrations, "aws:iam/role:Role")
           .map((r) => r.name)
@@ -561,8 +570,14 @@ for (const stack of STACKS)
 
       it("starts internal services before their clients and stops them after", () => {
         const urnOf = (name: string) => named(s.registrations, SERVICE, `${name}-service`).urn;
-        const dependsOn = (name: string, other: string) =>
-          named(s.registrations, SERVICE, `${name}-service`).dependencies.includes(urnOf(other));
+        // Stopping, a server waits on its clients through the `<server>-clients-drained` check.
+        const reaches = (urn: string, target: string, seen = new Set<string>()): boolean => {
+          if (seen.has(urn)) return false;
+          seen.add(urn);
+          const deps = s.registrations.find((r) => r.urn === urn)?.dependencies ?? [];
+          return deps.includes(target) || deps.some((dep) => reaches(dep, target, seen));
+        };
+        const dependsOn = (name: string, other: string) => reaches(urnOf(name), urnOf(other));
         const pairs = [
           ["core", "redis"],
           ["core", "meilisearch"],
@@ -663,7 +678,8 @@ for (const stack of STACKS)
           "database-parameters",
         );
         expect(parameters.inputs.family).to.equal("postgres16");
-        expect(parameters.inputs.parameters).to.deep.equal([{ name: "rds.force_ssl", value: "1" }]);
+        // Admin cannot encrypt yet (databaseTls.ts): enforcing TLS would lock it out.
+        expect(parameters.inputs.parameters).to.deep.equal([{ name: "rds.force_ssl", value: "0" }]);
         const subnets = named(
           s.registrations,
           "aws:rds/subnetGroup:SubnetGroup",
@@ -690,7 +706,7 @@ for (const stack of STACKS)
             "awsx:ec2:Vpc",
           ].includes(r.type),
         );
-        expect(stateful).to.have.length(25);
+        expect(stateful).to.have.length(28);
         expect(stateful.filter((r) => !r.protect).map((r) => r.name)).to.deep.equal([]);
       });
 
@@ -728,27 +744,30 @@ for (const stack of STACKS)
           "core-task-task",
         );
         const [main, sidecar] = JSON.parse(core.inputs.containerDefinitions);
-        expect(main.image).to.equal(
-          "123456789012.dkr.ecr.eu-central-2.amazonaws.com/graasp:core-v1.66.0",
-        );
-        expect(sidecar.image).to.equal(
-          "123456789012.dkr.ecr.eu-central-2.amazonaws.com/graasp:nudenet-v1.66.0",
-        );
+        expect(main.image).to.equal(`${REGISTRIES[stack]}/graasp:core-v1.66.0`);
+        expect(sidecar.image).to.equal(`${REGISTRIES[stack]}/graasp:nudenet-latest`);
+        expect(sidecar.portMappings).to.deep.equal([
+          { name: "nudenet-8080", containerPort: 8080, hostPort: 8080, protocol: "tcp" },
+        ]);
+        expect(core.inputs.tags).to.deep.equal({ "graasp:moving-tags": "nudenet" });
         const environment = Object.fromEntries(
           main.environment.map((v: { name: string; value: string }) => [v.name, v.value]),
         );
         expect(environment).to.deep.include({
-          H5P_INTEGRATION_URL: `https://graasp-${stack}-h5p.s3.eu-central-2.amazonaws.com/h5p-integration/index.html`,
+          H5P_INTEGRATION_URL: `https://graasp-${stack}-h5p.s3.${REGIONS[stack]}.amazonaws.com/h5p-integration/index.html`,
           S3_FILE_ITEM_BUCKET: `graasp-${stack}-file-items`,
           PUBLIC_URL: `https://${DOMAINS[stack]}`,
-          SENTRY_ENV: stack,
+          SENTRY_ENV: SENTRY_ENVS[stack],
+          MAILER_CONFIG_FROM_EMAIL: MAIL_SENDERS[stack],
+          REDIS_CONNECTION: "redis://graasp-redis:6379",
+          CORS_ORIGIN_REGEX: `^https?:\\/\\/(([a-z0-9]+\\.)+)?${DOMAINS[stack].replace(/\./g, "\\.")}$`,
           GRAASPER_CREATOR_ID: "setting-graasper_id",
         });
         expect(Object.values(environment).join(" ")).not.to.match(/[{}]/);
-        expect(main.secrets).to.have.length(15);
+        expect(main.secrets).to.have.length(18);
         expect(main.secrets[0]).to.deep.equal({
-          name: "ADMIN_SHARED_SECRET",
-          valueFrom: `arn:aws:secretsmanager:eu-central-2:123456789012:secret:graasp/${stack}/tasks/core-AbCdEf:ADMIN_SHARED_SECRET::version-core-task-secret-value`,
+          name: "APPS_JWT_SECRET",
+          valueFrom: `arn:aws:secretsmanager:eu-central-2:123456789012:secret:graasp/${stack}/tasks/core-AbCdEf:APPS_JWT_SECRET::version-core-task-secret-value`,
         });
         expect(core.inputs).to.deep.include({
           family: `graasp-${stack}-core`,
@@ -861,6 +880,7 @@ describe("CI access", function () {
           github: JSON.stringify({
             repository: "graasp/graasp-infrastructure",
             productionReviewers: ["alice"],
+            stateBucket: "graasp-pulumi-state-production",
           }),
         }),
       ),

@@ -20,7 +20,9 @@ const ALLOWED_CHANGES: Readonly<Record<string, readonly RegExp[]>> = {
   [TARGET]: [/^minCapacity$/, /^maxCapacity$/],
   // The bypass header condition comes and goes with maintenance.
   [RULE]: [/^conditions\[\d\]/],
-  [DYNAMIC]: [/^desiredState$/],
+  // Database power; a deployment check re-checks a new count; a drain check waits for the
+  // clients a state turns off.
+  [DYNAMIC]: [/^desiredState$/, /^desiredCount$/, /^drain\.serviceNames(\[\d\])?$/],
 };
 
 for (const stack of STACKS)
@@ -72,6 +74,8 @@ for (const stack of STACKS)
           "database-final-snapshot-suffix",
           "database-instance",
           "database-master-password",
+          "database-postgresql-logs",
+          "database-upgrade-logs",
           "database-parameters",
           "database-subnets",
           "load-balancer-alb",
@@ -89,6 +93,10 @@ for (const stack of STACKS)
             `${task}-secret`,
             `${task}-secret-value`,
           ]),
+          // The S3 access key and the pull-through cache's credential: no state touches them.
+          "s3-access-key-1",
+          "image-cache-docker-hub-credential",
+          "image-cache-docker-hub-credential-value",
         ].sort(),
       );
       for (const other of others) expect(stateful(other.registrations)).to.deep.equal(reference);
@@ -106,6 +114,8 @@ for (const stack of STACKS)
           "added maintenance-page",
           "changed database-power",
           ...SERVICE_NAMES.map((name) => `changed ${name}-service`),
+          ...SERVICE_NAMES.map((name) => `changed ${name}-deployment-check`),
+          ...["redis", "meilisearch", "iframely"].map((name) => `changed ${name}-clients-drained`),
           ...["core", "workers", "library"].map((name) => `changed ${name}-scaling`),
           ...[
             "core-rule-1",
