@@ -27,6 +27,18 @@ import {
 import { domainProblems, stackNameProblems } from "./components/awsLimits";
 import { FieldSpecs, didYouMean, typeProblem } from "./components/configFields";
 import { isValidFargateSize } from "./components/fargate";
+import {
+  BUCKET_PURPOSES,
+  BucketNames,
+  catalogRepositories,
+  defaultBucketNames,
+} from "./components/edge";
+import {
+  bucketNameProblems,
+  cdnCertificateProblems,
+  hostedZoneIdProblems,
+  repositoryNameProblems,
+} from "./components/edgeLimits";
 import { STATE_BUCKET_PATTERN } from "./components/ciAccessPolicies";
 import { forceSslDecision, forceSslExplanation } from "./components/databaseTls";
 import { imagePinProblem, imageValueProblem, resolveImage } from "./components/images";
@@ -72,6 +84,11 @@ export interface GithubSettings {
   readonly stateBucket: string;
 }
 
+/** Route 53 zone the stack writes its records into. */
+export interface DnsSettings {
+  readonly hostedZoneId: string;
+}
+
 export interface GraaspConfig {
   readonly stack: string;
   readonly environment: Environment;
@@ -101,6 +118,16 @@ export interface GraaspConfig {
   readonly adminHealthCheck: boolean;
   /** Valid but worth a look: printed by `pulumi preview` and the offline plan. */
   readonly warnings: readonly string[];
+  /** Bucket names by purpose; default today's live names. */
+  readonly buckets: BucketNames;
+  /** Days a replaced or deleted file-items version is kept. */
+  readonly fileVersionRetentionDays: number;
+  /** us-east-1 certificate for CloudFront; set: the stack serves the CloudFront sites. */
+  readonly cdnCertificateArn?: string;
+  /** Set: the stack writes the DNS records of every host it serves. */
+  readonly dns?: DnsSettings;
+  /** ECR repository names by role (last segment of the catalog's repository). */
+  readonly repositories: Readonly<Record<string, string>>;
 }
 
 /** Raw values as the engine stores them: strings (objects as JSON), keyed without namespace. */
@@ -231,6 +258,11 @@ export const CONFIG_KEYS = [
   "movingTags",
   "s3KeyGeneration",
   "adminHealthCheck",
+  "buckets",
+  "fileVersionRetentionDays",
+  "cdnCertificateArn",
+  "dns",
+  "repositories",
 ] as const;
 
 const DOMAIN_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -365,6 +397,7 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
     images,
     movingTags,
   });
+  const edge = reader.edge(env);
 
   // AWS limits on what the stack name and the domain become, before anything registers.
   problems.push(...stackNameProblems(stack));
@@ -395,6 +428,7 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
     s3KeyGeneration,
     adminHealthCheck,
     warnings,
+    ...edge,
   });
 }
 
@@ -765,6 +799,91 @@ class Reader {
         `\`graasp:github.stateBucket\` is ${JSON.stringify(settings.stateBucket)}, not an S3 bucket name (3 to 63 of a-z 0-9 . -): the account's Pulumi state bucket (README, Bootstrap). Fix: pulumi config set --path 'github.stateBucket' graasp-pulumi-state-<account>`,
       );
     return settings;
+  }
+
+  /** Buckets, CDN, DNS and repositories: every key optional, defaults are today's names. */
+  edge(
+    env: Environment,
+  ): Pick<
+    GraaspConfig,
+    "buckets" | "fileVersionRetentionDays" | "cdnCertificateArn" | "dns" | "repositories"
+  > {
+    const stringFields = (keys: readonly string[], example: string): FieldSpecs =>
+      Object.fromEntries(keys.map((key) => [key, { type: "string", example }]));
+    const bucketDefaults = defaultBucketNames(env);
+    const buckets = {
+      ...bucketDefaults,
+      ...this.typedFields(
+        "buckets",
+        this.optionalObject("buckets") ?? {},
+        stringFields(BUCKET_PURPOSES, "<bucket name>"),
+      ),
+    } as Record<string, string>;
+    for (const purpose of BUCKET_PURPOSES) {
+      const problems = bucketNameProblems(buckets[purpose]);
+      if (problems.length > 0)
+        this.problems.push(
+          `\`graasp:buckets.${purpose}\` is ${JSON.stringify(buckets[purpose])}, which ${problems.join(", ")}. Fix: pulumi config set --path 'buckets.${purpose}' ${bucketDefaults[purpose]}`,
+        );
+    }
+
+    const daysText = this.raw.values["fileVersionRetentionDays"];
+    const days = daysText === undefined || daysText === "" ? 30 : Number(daysText);
+    if (!isInteger(days, 1, 3650))
+      this.problems.push(
+        `\`graasp:fileVersionRetentionDays\` is "${daysText}"; use a whole number of days from 1 to 3650. Fix: pulumi config set fileVersionRetentionDays 30`,
+      );
+
+    const certificate = this.raw.values["cdnCertificateArn"];
+    const cdnCertificateArn =
+      certificate === undefined || certificate === "" ? undefined : certificate;
+    const certificateProblems =
+      cdnCertificateArn === undefined ? [] : cdnCertificateProblems(cdnCertificateArn);
+    if (certificateProblems.length > 0)
+      this.problems.push(
+        `\`graasp:cdnCertificateArn\` is "${cdnCertificateArn}", which ${certificateProblems.join(", ")}. Fix: pulumi config set cdnCertificateArn arn:aws:acm:us-east-1:<account>:certificate/<id> (or pulumi config rm cdnCertificateArn to leave the CloudFront sites out)`,
+      );
+
+    const dnsObject = this.optionalObject("dns");
+    let dns: DnsSettings | undefined;
+    if (dnsObject !== undefined) {
+      const zone = this.typedFields("dns", dnsObject, stringFields(["hostedZoneId"], "<zone id>"))
+        .hostedZoneId as string | undefined;
+      const fix = `Fix: pulumi config set --path 'dns.hostedZoneId' <id from aws route53 list-hosted-zones-by-name --dns-name <domain>>`;
+      if (zone === undefined && !("hostedZoneId" in dnsObject))
+        this.problems.push(`\`graasp:dns.hostedZoneId\` is not set. ${fix}`);
+      const problems = zone === undefined ? [] : hostedZoneIdProblems(zone);
+      if (problems.length > 0)
+        this.problems.push(
+          `\`graasp:dns.hostedZoneId\` is "${zone}", which ${problems.join(", ")}. ${fix}`,
+        );
+      dns = { hostedZoneId: String(zone) };
+    }
+
+    const repositoryDefaults = catalogRepositories();
+    const roles = Object.keys(repositoryDefaults);
+    const repositories = {
+      ...repositoryDefaults,
+      ...this.typedFields(
+        "repositories",
+        this.optionalObject("repositories") ?? {},
+        stringFields(roles, "<repository name>"),
+      ),
+    } as Record<string, string>;
+    for (const role of roles) {
+      const problems = repositoryNameProblems(repositories[role]);
+      if (problems.length > 0)
+        this.problems.push(
+          `\`graasp:repositories.${role}\` is ${JSON.stringify(repositories[role])}, which ${problems.join(", ")}. Fix: pulumi config set --path 'repositories.${role}' ${repositoryDefaults[role]}`,
+        );
+    }
+    return {
+      buckets: buckets as BucketNames,
+      fileVersionRetentionDays: days,
+      cdnCertificateArn,
+      dns,
+      repositories,
+    };
   }
 
   /**

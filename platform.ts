@@ -23,10 +23,19 @@ import { forceSslDecision } from "./components/databaseTls";
 import { ImageCache } from "./components/imageCache";
 import { resolveImage } from "./components/images";
 import { S3Access } from "./components/s3Access";
-import { STATE_TABLE, tierRuns } from "./components/deploymentStates";
+import {
+  SERVICE_TIERS,
+  STATE_TABLE,
+  tierBehindMaintenance,
+  tierRuns,
+} from "./components/deploymentStates";
 import { GraaspLoadBalancer } from "./components/loadBalancer";
 import { MaintenancePage, bypassConditions } from "./components/maintenance";
-import { bucketName } from "./components/naming";
+import { GraaspCdn } from "./components/cdn";
+import { GraaspDns } from "./components/dns";
+import { SITES, servedHosts } from "./components/edge";
+import { GraaspRegistry } from "./components/registry";
+import { GraaspStorage } from "./components/storage";
 import { GraaspNetwork } from "./components/network";
 import { DatabasePower } from "./components/providers/databasePower";
 import { MigrationRun } from "./components/providers/migrationRun";
@@ -67,8 +76,8 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     deletionProtection: production,
   });
   // Bucket names are arguments here, so their source can change in one place.
-  const fileItemsBucket = bucketName(config.stack, "file-items");
-  const h5pBucket = bucketName(config.stack, "h5p");
+  const fileItemsBucket = config.buckets["file-items"];
+  const h5pBucket = config.buckets.h5p;
   const s3Access = new S3Access("s3-access", {
     stack: config.stack,
     bucketNames: [fileItemsBucket, h5pBucket],
@@ -119,6 +128,8 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     domain: config.domain,
   });
 
+  const edge = createEdge(config, loadBalancer);
+
   const templateValues: pulumi.Output<TemplateValues> = pulumi
     .all([database.address, database.port])
     .apply(([host, port]) => ({
@@ -127,6 +138,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
       environment: config.environment,
       fileItemsBucket,
       h5pBucket,
+      h5pIntegrationUrl: edge.h5pIntegrationUrl,
       databaseHost: host,
       databasePort: String(port),
       settings: config.appSettings,
@@ -171,6 +183,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     templateValues,
     secretPayload: payloadOf(entry),
     logRetentionDays: config.logRetentionDays,
+    bucketNames: [config.buckets["file-items"], config.buckets.h5p],
   });
 
   // Starting: the database is powered before any service count changes.
@@ -361,4 +374,52 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     maintenance: maintenance.enabled,
     toolbox: databaseRuns.toolbox,
   };
+}
+
+/**
+ * Buckets and repositories always; the CloudFront sites when `graasp:cdnCertificateArn` is set;
+ * DNS records when `graasp:dns` is set. Only the CDN's maintenance flags follow the state.
+ */
+function createEdge(config: GraaspConfig, loadBalancer: GraaspLoadBalancer) {
+  const behaviour = STATE_TABLE[config.deploymentState];
+  const storage = new GraaspStorage("storage", {
+    names: config.buckets,
+    domain: config.domain,
+    noncurrentVersionDays: config.fileVersionRetentionDays,
+  });
+  new GraaspRegistry("registry", { repositories: config.repositories });
+  const cdn =
+    config.cdnCertificateArn === undefined
+      ? undefined
+      : new GraaspCdn("cdn", {
+          domain: config.domain,
+          certificateArn: config.cdnCertificateArn,
+          bucketDomainNames: storage.regionalDomainNames,
+          tiersBehindMaintenance: SERVICE_TIERS.filter((tier) =>
+            tierBehindMaintenance(behaviour, tier),
+          ),
+          bypass: { name: config.maintenanceHeaderName, token: config.maintenanceBypassToken },
+        });
+  if (cdn !== undefined)
+    for (const { site } of SITES) storage.allowCdn(site, cdn.distributionArns[site]);
+  if (config.dns !== undefined)
+    new GraaspDns("dns", {
+      hostedZoneId: config.dns.hostedZoneId,
+      hosts: servedHosts(config.domain, cdn !== undefined),
+      loadBalancer: { dnsName: loadBalancer.dnsName, zoneId: loadBalancer.zoneId },
+      cdnSites:
+        cdn === undefined
+          ? undefined
+          : Object.fromEntries(
+              SITES.map(({ site }) => [
+                site,
+                { dnsName: cdn.domainNames[site], zoneId: cdn.hostedZoneIds[site] },
+              ]),
+            ),
+    });
+  const h5pIntegrationUrl =
+    cdn === undefined
+      ? `https://${config.buckets.h5p}.s3.${config.region}.amazonaws.com/h5p-integration/index.html`
+      : `https://${qualifiedHost("h5p", config.domain)}/h5p-integration/index.html`;
+  return { storage, cdn, h5pIntegrationUrl };
 }

@@ -271,7 +271,7 @@ const BACKEND_ENVIRONMENT: Readonly<Record<string, string>> = {
   H5P_CONTENT_REGION: "{region}",
   S3_FILE_ITEM_BUCKET: "{fileItemsBucket}",
   H5P_CONTENT_BUCKET: "{h5pBucket}",
-  H5P_INTEGRATION_URL: "https://{h5pBucket}.s3.{region}.amazonaws.com/h5p-integration/index.html",
+  H5P_INTEGRATION_URL: "{h5pIntegrationUrl}",
   REDIS_CONNECTION: "redis://graasp-redis:6379",
   EMBEDDED_LINK_ITEM_IFRAMELY_HREF_ORIGIN: "http://graasp-iframely:8061",
   MEILISEARCH_URL: "http://graasp-meilisearch:7700",
@@ -752,6 +752,14 @@ export const REDIRECTS: readonly RedirectEntry[] = [
     priority: 56,
     targetHost: "",
     targetPath: "/about-us",
+    statusCode: "HTTP_301",
+  },
+  {
+    // Admin moved to the apex; its former host keeps answering (and has DNS records).
+    host: "admin",
+    priority: 57,
+    targetHost: "",
+    targetPath: "/#{path}",
     statusCode: "HTTP_301",
   },
 ];

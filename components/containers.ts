@@ -18,6 +18,8 @@ export interface TemplateValues {
   readonly environment: string;
   readonly fileItemsBucket: string;
   readonly h5pBucket: string;
+  /** Where browsers load the H5P integration page: CloudFront when it serves h5p, else S3. */
+  readonly h5pIntegrationUrl: string;
   readonly databaseHost: string;
   readonly databasePort: string;
   readonly settings: Readonly<Record<AppSettingKey, string>>;

@@ -10,6 +10,7 @@ import {
   rdsProductionDeletionProtection,
   rdsStorageEncrypted,
 } from "./databaseRules";
+import { bucketsEncryptedAndRetained, cloudfrontHttpsOnly, fileItemsPrivate } from "./edgeRules";
 import {
   albRuleLimits,
   httpsListenerTls12,
@@ -27,6 +28,7 @@ import {
 
 export * from "./common";
 export * from "./databaseRules";
+export * from "./edgeRules";
 export * from "./networkRules";
 export * from "./workloadRules";
 
@@ -46,4 +48,7 @@ export const GRAASP_POLICIES: ReadonlyArray<ResourceValidationPolicy | StackVali
   capacityProviderWeights,
   stoppedScalesToZero,
   githubOidcTrustScoped,
+  fileItemsPrivate,
+  bucketsEncryptedAndRetained,
+  cloudfrontHttpsOnly,
 ];

@@ -78,6 +78,7 @@ const TEMPLATE_VALUES = {
   environment: "staging",
   fileItemsBucket: "graasp-staging-file-items",
   h5pBucket: "graasp-staging-h5p",
+  h5pIntegrationUrl: "https://h5p.dev.graasp.org/h5p-integration/index.html",
   databaseHost: "db.example",
   databasePort: "5432",
   settings: appSettingsFor("staging") as never,

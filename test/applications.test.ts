@@ -215,6 +215,9 @@ describe("image streams", function () {
     });
 });
 
+/** Today's bucket names: `graasp-dev-*` for staging, `graasp-prod-*` for production. */
+const BUCKET_ENV = { staging: "dev", production: "prod" } as const;
+
 describe("S3 access key", function () {
   this.timeout(30_000);
   for (const stack of STACKS)
@@ -231,8 +234,8 @@ describe("S3 access key", function () {
             Effect: "Allow",
             Action: "s3:ListBucket",
             Resource: [
-              `arn:aws:s3:::graasp-${stack}-file-items`,
-              `arn:aws:s3:::graasp-${stack}-h5p`,
+              `arn:aws:s3:::graasp-${BUCKET_ENV[stack]}-file-items`,
+              `arn:aws:s3:::graasp-${BUCKET_ENV[stack]}-h5p`,
             ],
           },
           {
@@ -240,8 +243,8 @@ describe("S3 access key", function () {
             Effect: "Allow",
             Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
             Resource: [
-              `arn:aws:s3:::graasp-${stack}-file-items/*`,
-              `arn:aws:s3:::graasp-${stack}-h5p/*`,
+              `arn:aws:s3:::graasp-${BUCKET_ENV[stack]}-file-items/*`,
+              `arn:aws:s3:::graasp-${BUCKET_ENV[stack]}-h5p/*`,
             ],
           },
         ],

@@ -193,6 +193,9 @@ describe("unknown configuration keys", () => {
       "images",
       "s3KeyGeneration",
       "adminHealthCheck",
+      "buckets",
+      "fileVersionRetentionDays",
+      "repositories",
     ]);
   });
 

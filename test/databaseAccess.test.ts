@@ -61,6 +61,7 @@ const CONTEXT = {
     environment: "staging",
     fileItemsBucket: "graasp-staging-file-items",
     h5pBucket: "graasp-staging-h5p",
+    h5pIntegrationUrl: "https://h5p.stage.graasp.org/h5p-integration/index.html",
     databaseHost: "graasp-staging.example.rds.amazonaws.com",
     databasePort: "5432",
     settings: {} as never,

@@ -22,10 +22,10 @@ const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const EXPECTED_COUNTS = {
   // Database power (and migration in db-only), engine guard, 9 deployment checks, 3 drain
   // checks, the database setup and the initial migration.
-  running: { rules: 14, dynamic: 16 },
-  restricted: { rules: 17, dynamic: 16 },
-  "db-only": { rules: 17, dynamic: 17 },
-  stopped: { rules: 17, dynamic: 16 },
+  running: { rules: 15, dynamic: 16 },
+  restricted: { rules: 18, dynamic: 16 },
+  "db-only": { rules: 18, dynamic: 17 },
+  stopped: { rules: 18, dynamic: 16 },
 } as const;
 
 const DESIRED = {
@@ -341,6 +341,7 @@ for (const stack of STACKS)
           `54 builder.${domain} -> ${domain}/builder/#{path} HTTP_301`,
           `55 analytics.${domain} -> ${domain}/analytics/#{path} HTTP_301`,
           `56 association.${domain} -> ${domain}/about-us HTTP_301`,
+          `57 admin.${domain} -> ${domain}/#{path} HTTP_301`,
         ]);
         const header =
           state === "running" ? undefined : `x-graasp-maintenance-bypass=${BYPASS_TOKEN}`;
@@ -724,11 +725,13 @@ for (const stack of STACKS)
             for (const variable of container.environment)
               expect(variable.name).not.to.match(/SECRET|PASSWORD|DSN|_KEY$/);
         }
-        // Only secret versions, the master password's consumer and header conditions may carry them.
+        // Only secret versions, the master password's consumer, header conditions and the
+        // CloudFront store's token key may carry them, each marked secret.
         const allowed = new Set([
           "aws:secretsmanager/secretVersion:SecretVersion",
           "aws:rds/instance:Instance",
           RULE,
+          "aws:cloudfront/keyvaluestoreKey:KeyvaluestoreKey",
         ]);
         for (const registration of s.registrations.filter((r) => !allowed.has(r.type))) {
           const text = JSON.stringify(registration.inputs);
@@ -754,8 +757,8 @@ for (const stack of STACKS)
           main.environment.map((v: { name: string; value: string }) => [v.name, v.value]),
         );
         expect(environment).to.deep.include({
-          H5P_INTEGRATION_URL: `https://graasp-${stack}-h5p.s3.${REGIONS[stack]}.amazonaws.com/h5p-integration/index.html`,
-          S3_FILE_ITEM_BUCKET: `graasp-${stack}-file-items`,
+          H5P_INTEGRATION_URL: `https://h5p.${DOMAINS[stack]}/h5p-integration/index.html`,
+          S3_FILE_ITEM_BUCKET: `graasp-${production ? "prod" : "dev"}-file-items`,
           PUBLIC_URL: `https://${DOMAINS[stack]}`,
           SENTRY_ENV: SENTRY_ENVS[stack],
           MAILER_CONFIG_FROM_EMAIL: MAIL_SENDERS[stack],

@@ -13,6 +13,7 @@ const SERVICE = "aws:ecs/service:Service";
 const TARGET = "aws:appautoscaling/target:Target";
 const RULE = "aws:lb/listenerRule:ListenerRule";
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
+const STORE_KEY = "aws:cloudfront/keyvaluestoreKey:KeyvaluestoreKey";
 
 /** What a state change may touch, and which properties of it. */
 const ALLOWED_CHANGES: Readonly<Record<string, readonly RegExp[]>> = {
@@ -23,6 +24,8 @@ const ALLOWED_CHANGES: Readonly<Record<string, readonly RegExp[]>> = {
   // Database power; a deployment check re-checks a new count; a drain check waits for the
   // clients a state turns off.
   [DYNAMIC]: [/^desiredState$/, /^desiredCount$/, /^drain\.serviceNames(\[\d\])?$/],
+  // The CloudFront sites' maintenance flag (its name is checked below): on or off.
+  [STORE_KEY]: [/^value$/],
 };
 
 for (const stack of STACKS)
@@ -42,6 +45,8 @@ for (const stack of STACKS)
             changes.filter((change) => change.type === "aws:ecs/taskDefinition:TaskDefinition"),
           ).to.deep.equal([]);
 
+          for (const change of changes.filter((change) => change.type === STORE_KEY))
+            expect(change.name).to.match(/^cdn-gate-[a-z]+-flag$/);
           for (const change of changes) {
             const allowed = ALLOWED_CHANGES[change.type];
             expect(allowed, `${change.kind} ${change.type} ${change.name}`).not.to.equal(undefined);
@@ -97,6 +102,8 @@ for (const stack of STACKS)
           "s3-access-key-1",
           "image-cache-docker-hub-credential",
           "image-cache-docker-hub-credential-value",
+          ...["file-items", "h5p", "apps", "assets", "maintenance"].map((p) => `storage-${p}`),
+          ...["graasp", "admin", "explore", "etherpad"].map((role) => `registry-${role}`),
         ].sort(),
       );
       for (const other of others) expect(stateful(other.registrations)).to.deep.equal(reference);
@@ -113,6 +120,7 @@ for (const stack of STACKS)
           "added maintenance-apex-api",
           "added maintenance-page",
           "changed database-power",
+          "changed cdn-gate-core-flag",
           ...SERVICE_NAMES.map((name) => `changed ${name}-service`),
           ...SERVICE_NAMES.map((name) => `changed ${name}-deployment-check`),
           ...["redis", "meilisearch", "iframely"].map((name) => `changed ${name}-clients-drained`),
@@ -126,10 +134,82 @@ for (const stack of STACKS)
             "umami-rule-5",
             "admin-rule-10",
           ].map((name) => `changed ${name}`),
-          ...["go", "account", "auth", "player", "builder", "analytics", "association"].map(
-            (host) => `changed load-balancer-redirect-${host}`,
-          ),
+          ...[
+            "go",
+            "account",
+            "auth",
+            "player",
+            "builder",
+            "analytics",
+            "association",
+            "admin",
+          ].map((host) => `changed load-balancer-redirect-${host}`),
         ].sort(),
       );
+    });
+
+    for (const [from, to] of [
+      ["running", "restricted"],
+      ["restricted", "running"],
+    ] as const)
+      it(`${from} -> ${to} changes only the maintenance gating`, async () => {
+        const changes = diffResources(
+          (await scenario(stack, from)).registrations,
+          (await scenario(stack, to)).registrations,
+        );
+        const gatedRules = [
+          ...["core-rule-1", "core-rule-2", "core-rule-7", "etherpad-rule-4", "library-rule-30"],
+          ...[
+            "go",
+            "account",
+            "auth",
+            "player",
+            "builder",
+            "analytics",
+            "association",
+            "admin",
+          ].map((host) => `load-balancer-redirect-${host}`),
+        ];
+        const responses = ["maintenance-api", "maintenance-apex-api", "maintenance-page"];
+        expect(changes.map((change) => `${change.kind} ${change.name}`).sort()).to.deep.equal(
+          [
+            "changed cdn-gate-core-flag",
+            ...gatedRules.map((name) => `changed ${name}`),
+            ...responses.map((name) => `${from === "running" ? "added" : "removed"} ${name}`),
+          ].sort(),
+        );
+        const flag = changes.find((change) => change.name === "cdn-gate-core-flag")!;
+        expect(flag.properties).to.deep.equal([
+          {
+            path: "value",
+            before: from === "running" ? "off" : "on",
+            after: from === "running" ? "on" : "off",
+          },
+        ]);
+      });
+
+    it("cannot delete a bucket or a repository: protected and retained in every state", async () => {
+      for (const state of STATES) {
+        const { registrations } = await scenario(stack, state);
+        const kept = registrations.filter((r) =>
+          ["aws:s3/bucket:Bucket", "aws:ecr/repository:Repository"].includes(r.type),
+        );
+        expect(kept.map((r) => `${r.name} ${r.protect} ${r.retainOnDelete}`).sort()).to.deep.equal(
+          [
+            ...["file-items", "h5p", "apps", "assets", "maintenance"].map(
+              (purpose) => `storage-${purpose} true true`,
+            ),
+            ...["graasp", "explore", "etherpad", "admin"].map(
+              (role) => `registry-${role} true true`,
+            ),
+          ].sort(),
+        );
+        // A destroy also leaves each bucket's settings (access block, versioning, policy) in place.
+        const settings = registrations.filter(
+          (r) => r.type.startsWith("aws:s3/") && r.type !== "aws:s3/bucket:Bucket",
+        );
+        expect(settings.length).to.equal(5 + 5 + 2 + 3 + 4 + 4);
+        expect(settings.filter((r) => !r.retainOnDelete).map((r) => r.name)).to.deep.equal([]);
+      }
     });
   });
