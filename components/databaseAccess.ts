@@ -122,6 +122,8 @@ function clientEnvironment(
     PGDATABASE: masterDatabase,
     PGSSLMODE: "require",
     PGAPPNAME: applicationName,
+    // A stopped or unreachable database fails in seconds, with libpq's reason in the log.
+    PGCONNECT_TIMEOUT: "30",
   };
 }
 
