@@ -1072,28 +1072,6 @@ class Reader {
   }
 }
 
-const SNAPSHOT_NAME = /^(rds:)?[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}$/;
-const SNAPSHOT_ARN = /^arn:aws(-[a-z]+)*:rds:([a-z0-9-]+):(\d{12}):snapshot:(.+)$/;
-
-/**
- * Why RDS would refuse a snapshot to restore from, or undefined. A name is 1 to 255 letters,
- * digits and hyphens, starts with a letter, has no `--` and does not end with `-`; automated
- * snapshots carry `rds:`; a snapshot shared from another account is named by its ARN, which
- * must be in the stack's region (copy it there first).
- */
-export function snapshotProblem(value: unknown, region: string | undefined): string | undefined {
-  if (typeof value !== "string" || value === "") return "expected a snapshot identifier or ARN";
-  const arn = value.match(SNAPSHOT_ARN);
-  const name = arn ? arn[4] : value;
-  if (!SNAPSHOT_NAME.test(name) || name.endsWith("-"))
-    return value.startsWith("arn:") && !arn
-      ? "not an RDS DB snapshot ARN (arn:aws:rds:<region>:<account>:snapshot:<name>)"
-      : "a snapshot identifier is 1 to 255 letters, digits and hyphens, starts with a letter, has no two consecutive hyphens and does not end with one (automated snapshots start with rds:)";
-  if (arn && region !== undefined && arn[2] !== region)
-    return `the snapshot is in ${arn[2]} but the stack deploys to ${region}; copy it first (aws rds copy-db-snapshot --source-region ${arn[2]} --region ${region} ...) and name the copy`;
-  return undefined;
-}
-
 /**
  * How admin (graasp/admin config/runtime.exs) reads its `PHX_HOST`, the apex domain: a `dev`
  * label means development with links to dev.graasp.org, a `stage` label staging with links to
@@ -1121,6 +1099,28 @@ export function adminDomainProblem(domain: string, environment: Environment): st
     `anything else production with graasp.org). Fix: use ${environment === "production" ? "graasp.org" : "dev.graasp.org"} ` +
     `(pulumi config set domain ${environment === "production" ? "graasp.org" : "dev.graasp.org"}) or an admin release that takes its origins from settings`
   );
+}
+
+const SNAPSHOT_NAME = /^(rds:)?[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}$/;
+const SNAPSHOT_ARN = /^arn:aws(-[a-z]+)*:rds:([a-z0-9-]+):(\d{12}):snapshot:(.+)$/;
+
+/**
+ * Why RDS would refuse a snapshot to restore from, or undefined. A name is 1 to 255 letters,
+ * digits and hyphens, starts with a letter, has no `--` and does not end with `-`; automated
+ * snapshots carry `rds:`; a snapshot shared from another account is named by its ARN, which
+ * must be in the stack's region (copy it there first).
+ */
+export function snapshotProblem(value: unknown, region: string | undefined): string | undefined {
+  if (typeof value !== "string" || value === "") return "expected a snapshot identifier or ARN";
+  const arn = value.match(SNAPSHOT_ARN);
+  const name = arn ? arn[4] : value;
+  if (!SNAPSHOT_NAME.test(name) || name.endsWith("-"))
+    return value.startsWith("arn:") && !arn
+      ? "not an RDS DB snapshot ARN (arn:aws:rds:<region>:<account>:snapshot:<name>)"
+      : "a snapshot identifier is 1 to 255 letters, digits and hyphens, starts with a letter, has no two consecutive hyphens and does not end with one (automated snapshots start with rds:)";
+  if (arn && region !== undefined && arn[2] !== region)
+    return `the snapshot is in ${arn[2]} but the stack deploys to ${region}; copy it first (aws rds copy-db-snapshot --source-region ${arn[2]} --region ${region} ...) and name the copy`;
+  return undefined;
 }
 
 function isObject(value: unknown): value is Json {

@@ -18,7 +18,6 @@ import { LOG_STREAM_PREFIX, TemplateValues, secretPayload } from "./components/c
 import { CiAccess } from "./components/ciAccess";
 import { GraaspCluster } from "./components/cluster";
 import { GraaspDatabase } from "./components/database";
-import { ToolboxAccess, createDatabaseRuns } from "./components/databaseRuns";
 import { forceSslDecision } from "./components/databaseTls";
 import { ImageCache } from "./components/imageCache";
 import { resolveImage } from "./components/images";
@@ -29,6 +28,7 @@ import {
   tierBehindMaintenance,
   tierRuns,
 } from "./components/deploymentStates";
+import { ToolboxAccess, createDatabaseRuns } from "./components/databaseRuns";
 import { GraaspLoadBalancer } from "./components/loadBalancer";
 import { MaintenancePage, bypassConditions } from "./components/maintenance";
 import { GraaspCdn } from "./components/cdn";
@@ -109,6 +109,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     region: config.region,
     accountId,
     containerRegistry: config.containerRegistry,
+    assumeRoleArn: config.transitions.assumeRoleArn,
     pullThroughCachePrefix: imageCache.repositoryPrefix,
   });
   const database = new GraaspDatabase("database", {

@@ -216,10 +216,10 @@ export interface TaskEntry {
   /** The first container is the main one (port, load balancer, Service Connect). */
   readonly containers: readonly ContainerSpec[];
   readonly usesDatabase: boolean;
-  /** Its own database and user on the instance, created by the setup run. */
-  readonly ownDatabase?: ApplicationDatabase;
   /** How its database client handles TLS; set exactly when `usesDatabase`. */
   readonly databaseTls?: DatabaseClientTls;
+  /** Its own database and user on the instance, created by the setup run. */
+  readonly ownDatabase?: ApplicationDatabase;
   readonly permissions: TaskPermissions;
   readonly sizes: Readonly<Record<Environment, Pick<ServiceSize, "cpu" | "memory">>>;
 }
@@ -437,8 +437,8 @@ export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceEntry>> = {
     tier: "core",
     architecture: "X86_64",
     usesDatabase: true,
-    ownDatabase: ETHERPAD_DATABASE,
     databaseTls: { capability: "encrypt", note: "node-postgres reads PGSSLMODE=no-verify" },
+    ownDatabase: ETHERPAD_DATABASE,
     permissions: NO_PERMISSIONS,
     containers: [
       {
@@ -476,11 +476,11 @@ export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceEntry>> = {
     tier: "administration",
     architecture: "X86_64",
     usesDatabase: true,
-    ownDatabase: UMAMI_DATABASE,
     databaseTls: {
       capability: "encrypt",
       note: "Prisma: sslmode=require encrypts without verifying (sslaccept defaults to accept_invalid_certs)",
     },
+    ownDatabase: UMAMI_DATABASE,
     permissions: NO_PERMISSIONS,
     containers: [
       {

@@ -155,9 +155,9 @@ export function hasSecrets(entry: TaskEntry): boolean {
 function resolveSecret(source: SecretSource, inputs: SecretInputs): string {
   if ("secret" in source) return inputs.secrets[source.secret];
   if ("setting" in source) return inputs.settings[source.setting];
-  if ("masterPassword" in source) return inputs.masterPassword;
   if ("s3Credential" in source)
     return source.s3Credential === "accessKeyId" ? inputs.s3AccessKeyId : inputs.s3SecretAccessKey;
+  if ("masterPassword" in source) return inputs.masterPassword;
   return databaseUrl(source.databaseUrl, inputs);
 }
 

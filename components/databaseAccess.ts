@@ -15,11 +15,10 @@ import {
   TaskEntry,
 } from "./catalog";
 
-/**
- * psql 16 (`\getenv` needs 15 or later) talks to every server major the config allows; an
- * official image, so it comes from ECR Public's mirror (`images.ts`), not Docker Hub.
- */
-export const POSTGRES_CLIENT_IMAGE: ImageSource = {
+/** psql 16 (`\getenv` needs 15 or later) talks to every server major the config allows. */
+export const POSTGRES_CLIENT_IMAGE = "public.ecr.aws/docker/library/postgres:16.10-alpine";
+/** The official image, which `images.ts` resolves to its ECR Public mirror above. */
+export const POSTGRES_CLIENT_SOURCE: ImageSource = {
   registry: "dockerHub",
   repository: "postgres",
   tag: "16.10-alpine",
@@ -141,7 +140,7 @@ export function setupTask(
   const script = setupScript(databases, masterUser, masterDatabase);
   const container: ContainerSpec = {
     name: "db-setup",
-    image: POSTGRES_CLIENT_IMAGE,
+    image: POSTGRES_CLIENT_SOURCE,
     essential: true,
     environment: clientEnvironment(masterUser, masterDatabase, "graasp-setup"),
     secrets: {
@@ -178,7 +177,7 @@ export function toolboxTask(masterUser: string, masterDatabase: string): TaskEnt
     containers: [
       {
         name: "toolbox",
-        image: POSTGRES_CLIENT_IMAGE,
+        image: POSTGRES_CLIENT_SOURCE,
         essential: true,
         environment: clientEnvironment(masterUser, masterDatabase, "graasp-toolbox"),
         secrets: { PGPASSWORD: { masterPassword: true } },

@@ -25,7 +25,6 @@ import {
   looksLikeSecretName,
 } from "../components/catalog";
 import { containerDefinitions } from "../components/containers";
-import { applicationDatabases, setupTask, toolboxTask } from "../components/databaseAccess";
 import { STACKS, appSettingsFor } from "./fixtures";
 import { Registration, ofType } from "./mocks";
 import { STATES, scenario } from "./scenarios";
@@ -44,16 +43,12 @@ function delivered(container: EcsContainer): DeliveredContainer {
   };
 }
 
-/** The PostgreSQL clients (setup run, toolbox) run psql, no application of the contract. */
-const DATABASE_CLIENT_CONTAINERS = [
-  ...setupTask(applicationDatabases(), "graasp", "graasp").containers,
-  ...toolboxTask("graasp", "graasp").containers,
-];
+/** The program's own PostgreSQL clients run no Graasp application (databaseAccess.test.ts). */
+const PROGRAM_CLIENTS = ["db-setup", "toolbox"];
 
 function applicationOf(containerName: string): ApplicationName | undefined {
-  const spec = [...ALL_CONTAINERS, ...DATABASE_CLIENT_CONTAINERS].find(
-    (container) => container.name === containerName,
-  );
+  if (PROGRAM_CLIENTS.includes(containerName)) return undefined;
+  const spec = ALL_CONTAINERS.find((container) => container.name === containerName);
   if (spec === undefined) throw new Error(`container ${containerName} is not in the catalog`);
   return spec.application;
 }

@@ -93,17 +93,17 @@ for (const stack of STACKS)
           ]),
           "migrate-secret",
           "migrate-secret-value",
-          ...["db-setup", "toolbox"].flatMap((task) => [
-            `${task}-logs`,
-            `${task}-secret`,
-            `${task}-secret-value`,
-          ]),
           // The S3 access key and the pull-through cache's credential: no state touches them.
           "s3-access-key-1",
           "image-cache-docker-hub-credential",
           "image-cache-docker-hub-credential-value",
           ...["file-items", "h5p", "apps", "assets", "maintenance"].map((p) => `storage-${p}`),
           ...["graasp", "admin", "explore", "etherpad"].map((role) => `registry-${role}`),
+          ...["db-setup", "toolbox"].flatMap((task) => [
+            `${task}-logs`,
+            `${task}-secret`,
+            `${task}-secret-value`,
+          ]),
         ].sort(),
       );
       for (const other of others) expect(stateful(other.registrations)).to.deep.equal(reference);
