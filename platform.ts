@@ -220,7 +220,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     "migrate",
     taskArgs(MIGRATE_TASK, migrateSize.cpu, migrateSize.memory),
   );
-  database.allowFrom("migrate", migrate.securityGroupId);
+  const migrateAdmitted = database.allowFrom("migrate", migrate.securityGroupId);
   // Created with the database, in every state: its users and databases, then the schema, before
   // any service that uses it (and, when stopping, before the database stops).
   const databaseRuns = createDatabaseRuns({
@@ -232,6 +232,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     assignPublicIp: network.assignPublicIp,
     database,
     migrate,
+    migrateAdmitted,
     taskDefinition: (entry) => {
       const size = entry.sizes[config.environment];
       return new GraaspTaskDefinition(entry.name, taskArgs(entry, size.cpu, size.memory));

@@ -7,6 +7,7 @@
 import {
   ApplicationDatabase,
   ContainerSpec,
+  DatabaseClientTls,
   ImageSource,
   MIGRATE_TASK,
   SERVICE_CATALOG,
@@ -21,6 +22,11 @@ export const POSTGRES_CLIENT_SOURCE: ImageSource = {
   registry: "dockerHub",
   repository: "postgres",
   tag: "16.10-alpine",
+};
+/** libpq's `require`: encrypted; the RDS CA bundle is not in the image to verify with. */
+const PSQL_TLS: DatabaseClientTls = {
+  capability: "encrypt",
+  note: "psql: PGSSLMODE=require encrypts without verifying",
 };
 /** A toolbox stops by itself after 4 hours, so a forgotten one does not run for ever. */
 export const TOOLBOX_LIFETIME_SECONDS = 4 * 60 * 60;
@@ -115,6 +121,8 @@ function clientEnvironment(
     PGDATABASE: masterDatabase,
     PGSSLMODE: "require",
     PGAPPNAME: applicationName,
+    // A stopped or unreachable database fails in seconds, with libpq's reason in the log.
+    PGCONNECT_TIMEOUT: "30",
   };
 }
 
@@ -148,6 +156,7 @@ export function setupTask(
     name: "db-setup",
     architecture: "ARM64",
     usesDatabase: true,
+    databaseTls: PSQL_TLS,
     permissions: { buckets: false, ecsExec: false, sendEmail: false },
     containers: [container],
     sizes: CLIENT_SIZES,
@@ -163,6 +172,7 @@ export function toolboxTask(masterUser: string, masterDatabase: string): TaskEnt
     name: "toolbox",
     architecture: "ARM64",
     usesDatabase: true,
+    databaseTls: PSQL_TLS,
     permissions: { buckets: false, ecsExec: true, sendEmail: false },
     containers: [
       {

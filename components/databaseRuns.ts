@@ -28,6 +28,8 @@ export interface DatabaseRunsArgs {
   readonly database: GraaspDatabase;
   /** The `migrate` task definition, shared with `MigrationRun`. */
   readonly migrate: GraaspTaskDefinition;
+  /** The database's ingress rule for the migrate tasks. */
+  readonly migrateAdmitted: pulumi.Resource;
   /** Builds a task definition for an entry (log group, secret, role, security group). */
   readonly taskDefinition: (entry: TaskEntry) => GraaspTaskDefinition;
   readonly assumeRoleArn?: string;
@@ -62,7 +64,7 @@ export function createDatabaseRuns(args: DatabaseRunsArgs): DatabaseRuns {
   const setupDefinition = args.taskDefinition(
     setupTask(databases, database.masterUsername, database.databaseName),
   );
-  database.allowFrom("db-setup", setupDefinition.securityGroupId);
+  const setupAdmitted = database.allowFrom("db-setup", setupDefinition.securityGroupId);
   const toolboxDefinition = args.taskDefinition(
     toolboxTask(database.masterUsername, database.databaseName),
   );
@@ -88,7 +90,9 @@ export function createDatabaseRuns(args: DatabaseRunsArgs): DatabaseRuns {
       databases: databases.map((entry) => entry.database),
       timeoutMinutes: SETUP_TIMEOUT_MINUTES,
     },
-    { dependsOn: args.dependsOn },
+    // A one-off task is not retried: its egress (image pull) and the database's ingress rule
+    // must exist before it starts, which on a first deployment they may not yet.
+    { dependsOn: [...args.dependsOn, setupDefinition, setupAdmitted] },
   );
   // Core's first tasks must find the schema of their own version.
   const initialMigration = new InitialMigration(
@@ -103,7 +107,7 @@ export function createDatabaseRuns(args: DatabaseRunsArgs): DatabaseRuns {
       appVersion: args.appVersion,
       timeoutMinutes: args.migrationTimeoutMinutes,
     },
-    { dependsOn: [setup] },
+    { dependsOn: [setup, args.migrate, args.migrateAdmitted] },
   );
 
   return {

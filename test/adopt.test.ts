@@ -9,6 +9,7 @@ import * as path from "path";
 import { AdoptableRegistration, adoptable, importFile } from "../tools/adoptPlan";
 import { runAdopt } from "../tools/adopt";
 import { keySettings } from "../tools/planSettings";
+import { HOSTED_ZONE_IDS, WITHOUT_EDGE } from "./fixtures";
 import { scenario } from "./scenarios";
 
 const STACK = "urn:pulumi:production::graasp";
@@ -161,24 +162,65 @@ describe("adoption import file", function () {
     );
   });
 
-  it("covers the real program: every adoptable resource it registers, with the IDs it names", async () => {
-    const { registrations } = await scenario("production", "running");
-    const candidates = adoptable(registrations);
-    if (candidates.length === 0) {
-      expect(() => importFile(registrations, { only: [] })).to.throw(/^Nothing to adopt/);
-      return;
-    }
-    const { file } = importFile(registrations, { only: [] });
+  it("covers the real program: today's five buckets with their settings and four repositories", async () => {
+    // The edge runbook's first step: buckets and repositories, before the CDN and DNS are set.
+    const { registrations } = await scenario("production", "running", WITHOUT_EDGE);
+    const { file, summary } = importFile(registrations, { only: [] });
     const imported = file.resources.filter((entry) => entry.id !== undefined);
     expect(imported.map((entry) => entry.logicalName ?? entry.name).sort()).to.deep.equal(
-      candidates.map((r) => r.name).sort(),
+      adoptable(registrations)
+        .map((r) => r.name)
+        .sort(),
     );
-    for (const entry of file.resources)
-      if (entry.parent !== undefined)
-        expect(
-          file.resources.some((other) => other.name === entry.parent),
-          entry.name,
-        ).to.equal(true);
+    expect(summary).to.have.length(28);
+    const buckets = imported.filter((entry) => entry.type === "aws:s3/bucket:Bucket");
+    expect(buckets.map((entry) => `${entry.name}=${entry.id}`)).to.deep.equal(
+      ["file-items", "h5p", "apps", "assets", "maintenance"].map(
+        (purpose) => `storage-${purpose}=graasp-prod-${purpose}`,
+      ),
+    );
+    const repositories = imported.filter((entry) => entry.type === "aws:ecr/repository:Repository");
+    expect(repositories.map((entry) => entry.id)).to.deep.equal([
+      "graasp",
+      "graasp/explore",
+      "graasp/etherpad",
+      "graasp/admin",
+    ]);
+    // Every sub-resource is imported by its bucket's (or repository's) name.
+    for (const entry of imported.filter((e) => e.type.startsWith("aws:s3/")))
+      expect(entry.id, entry.name).to.match(
+        /^graasp-prod-(file-items|h5p|apps|assets|maintenance)$/,
+      );
+    // Parents are the program's components, created empty by the import.
+    expect(
+      file.resources.filter((entry) => entry.component).map((e) => `${e.type} ${e.name}`),
+    ).to.deep.equal(["graasp:index:GraaspRegistry registry", "graasp:index:GraaspStorage storage"]);
+    for (const entry of imported)
+      expect(
+        file.resources.some((other) => other.name === entry.parent),
+        entry.name,
+      ).to.equal(true);
+  });
+
+  it("adds today's 34 DNS records once the stack manages its hosted zone", async () => {
+    const { registrations } = await scenario("production", "running");
+    const zone = HOSTED_ZONE_IDS.production;
+    const { file, summary } = importFile(registrations, { only: ["records"] });
+    const records = file.resources.filter((entry) => entry.id !== undefined);
+    expect(records).to.have.length(34);
+    for (const record of records) {
+      expect(record.type).to.equal("aws:route53/record:Record");
+      expect(record.id).to.match(new RegExp(`^${zone}_([a-z0-9-]+\\.)?graasp\\.org_(A|AAAA)$`));
+    }
+    expect(records.map((record) => record.id)).to.include.members([
+      `${zone}_graasp.org_A`,
+      `${zone}_api.graasp.org_AAAA`,
+      `${zone}_h5p.graasp.org_A`,
+    ]);
+    // With the CDN set, the four site buckets also get a policy and a public access block:
+    // 28 + 8 + 34 records.
+    expect(importFile(registrations, { only: [] }).summary).to.have.length(70);
+    expect(summary).to.have.length(34);
   });
 
   it("shows in the offline plan what will be adopted, and the snapshot a new instance starts from", () => {

@@ -200,8 +200,6 @@ describe("image streams", function () {
       expect(images.sort()).to.deep.equal(
         [
           `core=${registry}/graasp:core-v1.66.0`,
-          "db-setup=public.ecr.aws/docker/library/postgres:16.10-alpine",
-          "toolbox=public.ecr.aws/docker/library/postgres:16.10-alpine",
           `nudenet=${registry}/graasp:nudenet-latest`,
           `workers=${registry}/graasp:workers-v1.66.0`,
           `library=${registry}/graasp/explore:latest`,
@@ -212,6 +210,9 @@ describe("image streams", function () {
           `iframely=${registry}/graasp-${stack}-docker-hub/graasp/iframely:latest`,
           "redis=public.ecr.aws/docker/library/redis:7.4.2-alpine",
           `migrate=${registry}/graasp:migrate-v1.66.0`,
+          // psql for the setup run and the toolbox: an official image, from ECR Public's mirror.
+          "db-setup=public.ecr.aws/docker/library/postgres:16.10-alpine",
+          "toolbox=public.ecr.aws/docker/library/postgres:16.10-alpine",
         ].sort(),
       );
       const rule = named(

@@ -170,6 +170,7 @@ describe("database access", () => {
       ]);
       expect(definition.environment).to.deep.equal([
         { name: "PGAPPNAME", value: "graasp-setup" },
+        { name: "PGCONNECT_TIMEOUT", value: "30" },
         { name: "PGDATABASE", value: "graasp" },
         { name: "PGHOST", value: "graasp-staging.example.rds.amazonaws.com" },
         { name: "PGPORT", value: "5432" },
@@ -198,6 +199,7 @@ describe("database access", () => {
       expect(definition.secrets.map((s: { name: string }) => s.name)).to.deep.equal(["PGPASSWORD"]);
       expect(definition.environment.map((e: { name: string }) => e.name)).to.deep.equal([
         "PGAPPNAME",
+        "PGCONNECT_TIMEOUT",
         "PGDATABASE",
         "PGHOST",
         "PGPORT",

@@ -14,7 +14,7 @@ import {
   toolboxScript,
 } from "../tools/dbShell";
 import { SECRETS } from "./fixtures";
-import { promiseOf } from "./mocks";
+import { named, ofType, promiseOf } from "./mocks";
 import { scenario } from "./scenarios";
 
 const CLUSTER = "graasp-production";
@@ -65,6 +65,49 @@ describe("db-shell", function () {
     });
     expect(toolboxFromOutputs("production", JSON.stringify({ toolbox, url: "x" }))).to.deep.equal(
       toolbox,
+    );
+  });
+
+  it("registers the toolbox as a task definition only: ECS Exec, admitted by the database", async () => {
+    const { registrations } = await scenario("production", "running");
+    const services = ofType(registrations, "aws:ecs/service:Service").map((r) => r.name);
+    expect(services.filter((name) => /toolbox|setup/.test(name))).to.deep.equal([]);
+    const policy = JSON.parse(
+      named(registrations, "aws:iam/rolePolicy:RolePolicy", "toolbox-task-policy").inputs.policy,
+    );
+    expect(policy.Statement).to.deep.equal([
+      {
+        Sid: "EcsExec",
+        Effect: "Allow",
+        Action: [
+          "ssmmessages:CreateControlChannel",
+          "ssmmessages:CreateDataChannel",
+          "ssmmessages:OpenControlChannel",
+          "ssmmessages:OpenDataChannel",
+        ],
+        Resource: "*",
+      },
+    ]);
+    const ingress = named(
+      registrations,
+      "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+      "database-from-toolbox",
+    ).inputs;
+    expect(ingress).to.deep.include({
+      securityGroupId: "sg-database-sg",
+      referencedSecurityGroupId: "sg-toolbox-sg",
+      ipProtocol: "tcp",
+      fromPort: 5432,
+      toPort: 5432,
+    });
+    const definition = named(
+      registrations,
+      "aws:ecs/taskDefinition:TaskDefinition",
+      "toolbox-task",
+    );
+    expect(definition.inputs.family).to.equal("graasp-production-toolbox");
+    expect(definition.inputs.taskRoleArn).to.equal(
+      "arn:aws:iam::123456789012:role/toolbox-task-role",
     );
   });
 

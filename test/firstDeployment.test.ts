@@ -86,6 +86,17 @@ for (const stack of STACKS)
           expect(position(migration), name).to.be.below(position(service(name)));
       });
 
+      it("starts each one-off task only once its network and the database's ingress exist", () => {
+        const rule = (name: string) =>
+          named(s.registrations, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name);
+        const egress = (name: string) =>
+          named(s.registrations, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", name);
+        expect(waitsFor(s.registrations, setup, rule("database-from-db-setup"))).to.equal(true);
+        expect(waitsFor(s.registrations, setup, egress("db-setup-out"))).to.equal(true);
+        expect(waitsFor(s.registrations, migration, rule("database-from-migrate"))).to.equal(true);
+        expect(waitsFor(s.registrations, migration, egress("migrate-out"))).to.equal(true);
+      });
+
       it("runs setup and migration while the database is available", () => {
         if (transitionOrder(STATE_TABLE[state]).servicesWaitForDatabase) {
           expect(power.inputs.desiredState).to.equal("available");

@@ -23,9 +23,11 @@ let queue: Promise<unknown> = Promise.resolve();
 export function scenario(
   stack: StackName,
   state: DeploymentState,
-  overrides: Record<string, string> = {},
+  overrides: Record<string, string | undefined> = {},
 ): Promise<Scenario> {
-  const key = `${stack}/${state}${Object.keys(overrides).length > 0 ? JSON.stringify(overrides) : ""}`;
+  // An override to undefined removes the key: it must count in the cache key too.
+  const overridden = JSON.stringify(overrides, (_key, value) => value ?? null);
+  const key = `${stack}/${state}${Object.keys(overrides).length > 0 ? overridden : ""}`;
   let pending = cache.get(key);
   if (pending === undefined) {
     pending = queue.then(async () => {
