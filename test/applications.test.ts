@@ -153,6 +153,8 @@ describe("image streams", function () {
       expect(images.sort()).to.deep.equal(
         [
           `core=${registry}/graasp:core-v1.66.0`,
+          "db-setup=public.ecr.aws/docker/library/postgres:16.10-alpine",
+          "toolbox=public.ecr.aws/docker/library/postgres:16.10-alpine",
           `nudenet=${registry}/graasp:nudenet-latest`,
           `workers=${registry}/graasp:workers-v1.66.0`,
           `library=${registry}/graasp/explore:latest`,

@@ -199,7 +199,7 @@ describe("tool command lines: the entry point", () => {
       await run(["deploy"], { err: stderr.write, load: () => ({ main: async () => 0 }) }),
     ).to.equal(2);
     expect(stderr.err()).to.equal(
-      'error: unknown command "deploy"; expected one of plan, transitions, bench.\n',
+      'error: unknown command "deploy"; expected one of plan, transitions, bench, adopt.\n',
     );
   });
 });

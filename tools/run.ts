@@ -6,7 +6,7 @@
  */
 import { EXIT } from "./cli";
 
-export const COMMANDS = ["plan", "transitions", "bench"] as const;
+export const COMMANDS = ["plan", "transitions", "bench", "adopt"] as const;
 
 export interface Command {
   main(argv: readonly string[]): Promise<number>;
