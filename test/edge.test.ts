@@ -12,6 +12,7 @@ import { expect } from "chai";
 import { CACHING_OPTIMIZED_POLICY_ID } from "../components/cdn";
 import { createPlatform } from "../platform";
 import { keySettings } from "../tools/planSettings";
+import { awsLimitViolations } from "./awsLimits";
 import {
   BYPASS_TOKEN,
   CDN_CERTIFICATE_ARN,
@@ -239,6 +240,18 @@ for (const stack of STACKS)
       expect(plan(FUNCTION, "cdn-gate-core")).to.match(
         /^runtime=cloudfront-js-2\.0, code=\d{4} bytes$/,
       );
+    });
+
+    it("passes the edge limits, which the stack-wide AWS-limit check runs", () => {
+      expect(awsLimitViolations(s.registrations)).to.deep.equal([]);
+      const tampered = s.registrations.map((r) =>
+        r.type === RECORD && r.name === "dns-apex-a"
+          ? { ...r, inputs: { ...r.inputs, name: `-bad.${domain}` } }
+          : r,
+      );
+      expect(awsLimitViolations(tampered)).to.deep.equal([
+        `aws:route53/record:Record "dns-apex-a": name \`-bad.${domain}\` has the label "-bad", not 1-63 letters, digits, '-' or '_'`,
+      ]);
     });
 
     it("turns the sites' gate on with maintenance, from the state table", async () => {
