@@ -18,6 +18,10 @@ import { LOG_STREAM_PREFIX, TemplateValues, secretPayload } from "./components/c
 import { CiAccess } from "./components/ciAccess";
 import { GraaspCluster } from "./components/cluster";
 import { GraaspDatabase } from "./components/database";
+import { forceSslDecision } from "./components/databaseTls";
+import { ImageCache } from "./components/imageCache";
+import { resolveImage } from "./components/images";
+import { S3Access } from "./components/s3Access";
 import {
   SERVICE_TIERS,
   STATE_TABLE,
@@ -34,6 +38,7 @@ import { GraaspStorage } from "./components/storage";
 import { GraaspNetwork } from "./components/network";
 import { DatabasePower } from "./components/providers/databasePower";
 import { MigrationRun } from "./components/providers/migrationRun";
+import { ServicesDrained } from "./components/providers/servicesDrained";
 import { GraaspService } from "./components/service";
 import { GraaspTaskDefinition } from "./components/taskDefinition";
 import { internalServicesFirst, transitionOrder } from "./components/transitions";
@@ -67,11 +72,41 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     redirectConditions: bypassConditions(behaviour, "core", bypass),
     deletionProtection: production,
   });
+  // Bucket names come from `graasp:buckets` (GraaspStorage creates them under these names).
+  const fileItemsBucket = config.buckets["file-items"];
+  const h5pBucket = config.buckets.h5p;
+  const s3Access = new S3Access("s3-access", {
+    stack: config.stack,
+    bucketNames: [fileItemsBucket, h5pBucket],
+    keyGeneration: config.s3KeyGeneration,
+  });
+  const imageCache = new ImageCache("image-cache", {
+    stack: config.stack,
+    dockerHubUsername: config.secrets.apply((secrets) => secrets.DOCKER_HUB_USERNAME),
+    dockerHubAccessToken: config.secrets.apply((secrets) => secrets.DOCKER_HUB_ACCESS_TOKEN),
+  });
+  const imageContext = {
+    containerRegistry: config.containerRegistry,
+    appVersion: config.appVersion,
+    dockerHubCachePrefix: imageCache.repositoryPrefix,
+  };
+  const imagesOf = (entry: TaskEntry): Record<string, string> =>
+    Object.fromEntries(
+      entry.containers.map((container) => [
+        container.name,
+        resolveImage(container.image, config.images[container.name], imageContext),
+      ]),
+    );
+  const usesImageCache = (entry: TaskEntry) =>
+    Object.values(imagesOf(entry)).some((image) =>
+      image.startsWith(`${config.containerRegistry}/${imageCache.repositoryPrefix}/`),
+    );
   const cluster = new GraaspCluster("cluster", {
     stack: config.stack,
     region: config.region,
     accountId,
     containerRegistry: config.containerRegistry,
+    pullThroughCachePrefix: imageCache.repositoryPrefix,
   });
   const database = new GraaspDatabase("database", {
     stack: config.stack,
@@ -79,6 +114,10 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     vpcId: network.vpcId,
     isolatedSubnetIds: network.isolatedSubnetIds,
     settings: config.database,
+    region: config.region,
+    logRetentionDays: config.logRetentionDays,
+    assumeRoleArn: config.transitions.assumeRoleArn,
+    forceSsl: forceSslDecision().forceSsl,
   });
   const maintenance = new MaintenancePage("maintenance", {
     enabled: behaviour.maintenance,
@@ -94,8 +133,8 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
       domain: config.domain,
       region: config.region,
       environment: config.environment,
-      fileItemsBucket: config.buckets["file-items"],
-      h5pBucket: config.buckets.h5p,
+      fileItemsBucket,
+      h5pBucket,
       h5pIntegrationUrl: edge.h5pIntegrationUrl,
       databaseHost: host,
       databasePort: String(port),
@@ -104,8 +143,15 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
   const payloadOf = (entry: TaskEntry) =>
     pulumi.secret(
       pulumi
-        .all([config.secrets, database.address, database.port, database.masterPassword])
-        .apply(([secrets, host, port, password]) =>
+        .all([
+          config.secrets,
+          database.address,
+          database.port,
+          database.masterPassword,
+          s3Access.accessKeyId,
+          s3Access.secretAccessKey,
+        ])
+        .apply(([secrets, host, port, password, s3AccessKeyId, s3SecretAccessKey]) =>
           secretPayload(entry, {
             secrets,
             settings: config.appSettings,
@@ -113,10 +159,12 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
             databasePort: port,
             masterUsername: database.masterUsername,
             masterPassword: password,
+            s3AccessKeyId,
+            s3SecretAccessKey,
           }),
         ),
     );
-  const taskArgs = (entry: TaskEntry, cpu: number, memory: number, imageOverride?: string) => ({
+  const taskArgs = (entry: TaskEntry, cpu: number, memory: number) => ({
     entry,
     stack: config.stack,
     environment: config.environment,
@@ -124,15 +172,15 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     accountId,
     cpu,
     memory,
-    imageOverride,
-    containerRegistry: config.containerRegistry,
-    appVersion: config.appVersion,
+    images: imagesOf(entry),
+    acceptedMovingTags: config.movingTags,
+    withoutHealthCheck: config.adminHealthCheck ? [] : ["admin"],
     executionRoleArn: cluster.executionRoleArn,
     vpcId: network.vpcId,
     templateValues,
     secretPayload: payloadOf(entry),
     logRetentionDays: config.logRetentionDays,
-    bucketNames: [config.buckets["file-items"], config.buckets.h5p],
+    bucketNames: [fileItemsBucket, h5pBucket],
   });
 
   // Starting: the database is powered before any service count changes.
@@ -155,7 +203,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
   const createService = (entry: ServiceEntry, waitFor: pulumi.Resource[]) => {
     const settings = config.services[entry.name];
     const service = new GraaspService(entry.name, {
-      ...taskArgs(entry, settings.cpu, settings.memory, settings.image),
+      ...taskArgs(entry, settings.cpu, settings.memory),
       entry,
       running: tierRuns(behaviour, entry.tier),
       desiredCount: settings.desiredCount,
@@ -175,7 +223,13 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
             }
           : undefined,
       routeConditions: bypassConditions(behaviour, entry.tier, bypass),
-      countDependsOn: [...(power ? [power] : []), ...waitFor],
+      countDependsOn: [
+        ...(power ? [power] : []),
+        ...waitFor,
+        // Its first task pulls through the cache, which must exist by then.
+        ...(usesImageCache(entry) ? [imageCache] : []),
+      ],
+      assumeRoleArn: config.transitions.assumeRoleArn,
     });
     services.set(entry.name, service);
     if (entry.usesDatabase) database.allowFrom(entry.name, service.securityGroupId);
@@ -198,7 +252,28 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
           .map((server) => server.name),
       ),
     );
-  for (const entry of serversLast) createService(entry, countResourcesOf(clientsOf(entry)));
+  // Stopping, a server waits for its clients' real task count to reach 0: an autoscaled
+  // client's stored count can already be 0 while autoscaling still scales its tasks in.
+  const clientsDrained = new Map(
+    internal.map((entry) => [
+      entry.name,
+      new ServicesDrained(
+        `${entry.name}-clients-drained`,
+        {
+          region: config.region,
+          drain: {
+            clusterArn: cluster.clusterArn,
+            serviceNames: clientsOf(entry).filter(
+              (client) => !tierRuns(behaviour, SERVICE_CATALOG[client as ServiceName].tier),
+            ),
+          },
+          assumeRoleArn: config.transitions.assumeRoleArn,
+        },
+        { dependsOn: countResourcesOf(clientsOf(entry)) },
+      ),
+    ]),
+  );
+  for (const entry of serversLast) createService(entry, [clientsDrained.get(entry.name)!]);
   for (const entry of internal)
     for (const client of clientsOf(entry))
       services

@@ -8,7 +8,10 @@
 import { REDIRECTS, SERVICE_CATALOG, SERVICE_NAMES, TaskName, qualifiedHost } from "./catalog";
 import {
   databaseSecretName,
+  dockerHubCredentialName,
+  RDS_LOG_EXPORTS,
   logGroupName,
+  rdsLogGroupName,
   resourcePrefix,
   taskFamily,
   taskSecretName,
@@ -184,7 +187,20 @@ export function stackDerivedNames(stack: string): DerivedName[] {
       field: "name",
       value: databaseSecretName(stack),
     },
+    {
+      what: "Secrets Manager secret name",
+      type: T.secret,
+      field: "name",
+      value: dockerHubCredentialName(stack),
+    },
   ];
+  for (const log of RDS_LOG_EXPORTS)
+    names.push({
+      what: "RDS log group name",
+      type: T.logGroup,
+      field: "name",
+      value: rdsLogGroupName(resourcePrefix(stack), log),
+    });
   // Bucket names come from `graasp:buckets`, not the stack name; config.ts checks them.
   for (const task of TASKS)
     names.push(

@@ -27,6 +27,14 @@ export function databaseSecretName(stack: string): string {
   return `graasp/${stack}/database`;
 }
 
+/** The PostgreSQL logs the instance exports to CloudWatch Logs. */
+export const RDS_LOG_EXPORTS = ["postgresql", "upgrade"] as const;
+
+/** The log group RDS writes an exported log to, e.g. `/aws/rds/instance/graasp-staging/postgresql`. */
+export function rdsLogGroupName(identifier: string, log: string): string {
+  return `/aws/rds/instance/${identifier}/${log}`;
+}
+
 export function taskFamily(stack: string, task: TaskName): string {
   return `${resourcePrefix(stack)}-${task}`;
 }
@@ -34,4 +42,14 @@ export function taskFamily(stack: string, task: TaskName): string {
 /** Account id of an ECR registry host (`<account>.dkr.ecr.<region>.amazonaws.com`), if it is one. */
 export function ecrAccountId(registry: string): string | undefined {
   return registry.match(/^(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\/|$)/)?.[1];
+}
+
+/** Repository prefix of this stack's Docker Hub pull-through cache (ECR allows 2-30 characters). */
+export function dockerHubCachePrefix(stack: string): string {
+  return `${resourcePrefix(stack)}-docker-hub`;
+}
+
+/** ECR requires the upstream credential's secret name to start with `ecr-pullthroughcache/`. */
+export function dockerHubCredentialName(stack: string): string {
+  return `ecr-pullthroughcache/${resourcePrefix(stack)}-docker-hub`;
 }

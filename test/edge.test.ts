@@ -286,7 +286,7 @@ describe("edge without graasp:cdnCertificateArn", function () {
     const environment = JSON.parse(core.inputs.containerDefinitions)[0].environment;
     expect(environment).to.deep.include({
       name: "H5P_INTEGRATION_URL",
-      value: "https://graasp-dev-h5p.s3.eu-central-2.amazonaws.com/h5p-integration/index.html",
+      value: "https://graasp-dev-h5p.s3.eu-central-1.amazonaws.com/h5p-integration/index.html",
     });
   });
 });

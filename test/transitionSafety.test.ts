@@ -21,7 +21,9 @@ const ALLOWED_CHANGES: Readonly<Record<string, readonly RegExp[]>> = {
   [TARGET]: [/^minCapacity$/, /^maxCapacity$/],
   // The bypass header condition comes and goes with maintenance.
   [RULE]: [/^conditions\[\d\]/],
-  [DYNAMIC]: [/^desiredState$/],
+  // Database power; a deployment check re-checks a new count; a drain check waits for the
+  // clients a state turns off.
+  [DYNAMIC]: [/^desiredState$/, /^desiredCount$/, /^drain\.serviceNames(\[\d\])?$/],
   // The CloudFront sites' maintenance flag (its name is checked below): on or off.
   [STORE_KEY]: [/^value$/],
 };
@@ -77,6 +79,8 @@ for (const stack of STACKS)
           "database-final-snapshot-suffix",
           "database-instance",
           "database-master-password",
+          "database-postgresql-logs",
+          "database-upgrade-logs",
           "database-parameters",
           "database-subnets",
           "load-balancer-alb",
@@ -89,6 +93,10 @@ for (const stack of STACKS)
           ]),
           "migrate-secret",
           "migrate-secret-value",
+          // The S3 access key and the pull-through cache's credential: no state touches them.
+          "s3-access-key-1",
+          "image-cache-docker-hub-credential",
+          "image-cache-docker-hub-credential-value",
           ...["file-items", "h5p", "apps", "assets", "maintenance"].map((p) => `storage-${p}`),
           ...["graasp", "admin", "explore", "etherpad"].map((role) => `registry-${role}`),
         ].sort(),
@@ -109,6 +117,8 @@ for (const stack of STACKS)
           "changed database-power",
           "changed cdn-gate-core-flag",
           ...SERVICE_NAMES.map((name) => `changed ${name}-service`),
+          ...SERVICE_NAMES.map((name) => `changed ${name}-deployment-check`),
+          ...["redis", "meilisearch", "iframely"].map((name) => `changed ${name}-clients-drained`),
           ...["core", "workers", "library"].map((name) => `changed ${name}-scaling`),
           ...[
             "core-rule-1",

@@ -44,6 +44,7 @@ export const STATEFUL_TYPES: readonly string[] = [
   "aws:s3/bucket:Bucket",
   "aws:s3/bucketV2:BucketV2",
   "aws:ecr/repository:Repository",
+  "aws:iam/accessKey:AccessKey",
 ];
 
 export function isStateful(type: string): boolean {
