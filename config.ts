@@ -55,6 +55,8 @@ export interface DatabaseSettings {
   readonly backupRetentionDays: number;
   readonly multiAz: boolean;
   readonly engineMajorVersion: number;
+  /** Snapshot (identifier or ARN) the instance is created from; ignored once it exists. */
+  readonly restoreFromSnapshot?: string;
 }
 
 export interface NetworkSettings {
@@ -184,6 +186,7 @@ const DATABASE_FIELDS: FieldSpecs = {
   backupRetentionDays: { type: "integer", example: "7" },
   multiAz: { type: "boolean", example: "false" },
   engineMajorVersion: { type: "integer", example: "16" },
+  restoreFromSnapshot: { type: "string", example: "<snapshot identifier or ARN>" },
 };
 const SERVICE_FIELDS: FieldSpecs = {
   cpu: { type: "integer", example: "512" },
@@ -372,7 +375,10 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
   const env: Environment = environment ?? "staging";
   const appSettings = reader.appSettings(env, domain);
 
-  const database = reader.database(env, environment !== undefined);
+  const database = {
+    ...reader.database(env, environment !== undefined),
+    ...reader.restoreFromSnapshot(region),
+  };
   const services = reader.services(env);
   const network = reader.network(env);
   const transitions = reader.transitions();
@@ -629,6 +635,27 @@ class Reader {
         `\`graasp:database.engineMajorVersion\` is ${settings.engineMajorVersion}; use PostgreSQL major version 16 or 17 (older majors are refused; the minor version is managed by RDS). ${fix("engineMajorVersion", "16")}`,
       );
     return settings;
+  }
+
+  /** `database.restoreFromSnapshot`: an identifier or ARN RestoreDBInstanceFromDBSnapshot takes. */
+  restoreFromSnapshot(region: string | undefined): { restoreFromSnapshot?: string } {
+    // `database()` reports a `graasp:database` that is not an object; this reads it quietly.
+    let value: unknown;
+    try {
+      const parsed: unknown = JSON.parse(this.raw.values["database"] ?? "{}");
+      value = isObject(parsed) ? parsed.restoreFromSnapshot : undefined;
+    } catch {
+      value = undefined;
+    }
+    // Not a string: a type error, which `database()` reports.
+    if (typeof value !== "string") return {};
+    const key = "`graasp:database.restoreFromSnapshot`";
+    const fix =
+      "Fix: pulumi config set --path 'database.restoreFromSnapshot' <snapshot identifier or ARN> (or pulumi config rm --path 'database.restoreFromSnapshot')";
+    const problem = snapshotProblem(value, region);
+    if (problem === undefined) return { restoreFromSnapshot: value as string };
+    this.problems.push(`${key} is ${JSON.stringify(value)}: ${problem}. ${fix}`);
+    return {};
   }
 
   services(env: Environment): Record<ServiceName, ServiceSettings> {
@@ -1072,6 +1099,28 @@ export function adminDomainProblem(domain: string, environment: Environment): st
     `anything else production with graasp.org). Fix: use ${environment === "production" ? "graasp.org" : "dev.graasp.org"} ` +
     `(pulumi config set domain ${environment === "production" ? "graasp.org" : "dev.graasp.org"}) or an admin release that takes its origins from settings`
   );
+}
+
+const SNAPSHOT_NAME = /^(rds:)?[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}$/;
+const SNAPSHOT_ARN = /^arn:aws(-[a-z]+)*:rds:([a-z0-9-]+):(\d{12}):snapshot:(.+)$/;
+
+/**
+ * Why RDS would refuse a snapshot to restore from, or undefined. A name is 1 to 255 letters,
+ * digits and hyphens, starts with a letter, has no `--` and does not end with `-`; automated
+ * snapshots carry `rds:`; a snapshot shared from another account is named by its ARN, which
+ * must be in the stack's region (copy it there first).
+ */
+export function snapshotProblem(value: unknown, region: string | undefined): string | undefined {
+  if (typeof value !== "string" || value === "") return "expected a snapshot identifier or ARN";
+  const arn = value.match(SNAPSHOT_ARN);
+  const name = arn ? arn[4] : value;
+  if (!SNAPSHOT_NAME.test(name) || name.endsWith("-"))
+    return value.startsWith("arn:") && !arn
+      ? "not an RDS DB snapshot ARN (arn:aws:rds:<region>:<account>:snapshot:<name>)"
+      : "a snapshot identifier is 1 to 255 letters, digits and hyphens, starts with a letter, has no two consecutive hyphens and does not end with one (automated snapshots start with rds:)";
+  if (arn && region !== undefined && arn[2] !== region)
+    return `the snapshot is in ${arn[2]} but the stack deploys to ${region}; copy it first (aws rds copy-db-snapshot --source-region ${arn[2]} --region ${region} ...) and name the copy`;
+  return undefined;
 }
 
 function isObject(value: unknown): value is Json {

@@ -28,6 +28,7 @@ import {
   tierBehindMaintenance,
   tierRuns,
 } from "./components/deploymentStates";
+import { ToolboxAccess, createDatabaseRuns } from "./components/databaseRuns";
 import { GraaspLoadBalancer } from "./components/loadBalancer";
 import { MaintenancePage, bypassConditions } from "./components/maintenance";
 import { GraaspCdn } from "./components/cdn";
@@ -53,6 +54,8 @@ export interface PlatformOutputs {
   /** Tasks each service runs in this state (its base count when autoscaled). */
   readonly services: Readonly<Record<ServiceName, number>>;
   readonly maintenance: boolean;
+  /** Where `npm run db-shell` starts the toolbox task. */
+  readonly toolbox: pulumi.Output<ToolboxAccess>;
 }
 
 export function createPlatform(config: GraaspConfig): PlatformOutputs {
@@ -197,6 +200,32 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     ? new DatabasePower("database-power", powerArgs)
     : undefined;
 
+  const migrateSize = MIGRATE_TASK.sizes[config.environment];
+  const migrate = new GraaspTaskDefinition(
+    "migrate",
+    taskArgs(MIGRATE_TASK, migrateSize.cpu, migrateSize.memory),
+  );
+  database.allowFrom("migrate", migrate.securityGroupId);
+  // Created with the database, in every state: its users and databases, then the schema, before
+  // any service that uses it (and, when stopping, before the database stops).
+  const databaseRuns = createDatabaseRuns({
+    region: config.region,
+    appVersion: config.appVersion,
+    clusterArn: cluster.clusterArn,
+    clusterName: cluster.clusterName,
+    subnetIds: network.serviceSubnetIds,
+    assignPublicIp: network.assignPublicIp,
+    database,
+    migrate,
+    taskDefinition: (entry) => {
+      const size = entry.sizes[config.environment];
+      return new GraaspTaskDefinition(entry.name, taskArgs(entry, size.cpu, size.memory));
+    },
+    assumeRoleArn: config.transitions.assumeRoleArn,
+    migrationTimeoutMinutes: config.transitions.migrationTimeoutMinutes,
+    dependsOn: power ? [power] : [],
+  });
+
   const services = new Map<ServiceName, GraaspService>();
   const countResourcesOf = (names: readonly string[]) =>
     names.flatMap((name) => services.get(name as ServiceName)?.countResources ?? []);
@@ -225,6 +254,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
       routeConditions: bypassConditions(behaviour, entry.tier, bypass),
       countDependsOn: [
         ...(power ? [power] : []),
+        ...(entry.usesDatabase ? databaseRuns.ready : []),
         ...waitFor,
         // Its first task pulls through the cache, which must exist by then.
         ...(usesImageCache(entry) ? [imageCache] : []),
@@ -280,13 +310,6 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
         .get(entry.name)!
         .allowFrom(client, services.get(client as ServiceName)!.securityGroupId);
 
-  const migrateSize = MIGRATE_TASK.sizes[config.environment];
-  const migrate = new GraaspTaskDefinition(
-    "migrate",
-    taskArgs(MIGRATE_TASK, migrateSize.cpu, migrateSize.memory),
-  );
-  database.allowFrom("migrate", migrate.securityGroupId);
-
   // Stopping: the database stops only after every service has drained.
   const countResources = (tiers: readonly string[]) =>
     [...services.values()]
@@ -294,7 +317,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
       .flatMap((service) => service.countResources);
   if (power === undefined)
     power = new DatabasePower("database-power", powerArgs, {
-      dependsOn: countResources(["core", "administration"]),
+      dependsOn: [...countResources(["core", "administration"]), ...databaseRuns.ready],
     });
 
   if (behaviour.runsMigration)
@@ -321,7 +344,9 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
           ),
         },
       },
-      { dependsOn: [power, ...countResources(order.migrationWaitsForTiers)] },
+      {
+        dependsOn: [power, ...databaseRuns.ready, ...countResources(order.migrationWaitsForTiers)],
+      },
     );
 
   // Roles and GitHub settings for the workflows, only where the stack is wired to a repository.
@@ -347,6 +372,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
       [...services].map(([name, service]) => [name, service.desiredCount]),
     ) as Record<ServiceName, number>,
     maintenance: maintenance.enabled,
+    toolbox: databaseRuns.toolbox,
   };
 }
 

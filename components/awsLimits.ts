@@ -169,7 +169,7 @@ export interface DerivedName {
   readonly value: string;
 }
 
-const TASKS: readonly TaskName[] = [...SERVICE_NAMES, "migrate"];
+const TASKS: readonly TaskName[] = [...SERVICE_NAMES, "migrate", "db-setup", "toolbox"];
 
 /** Every physical name derived from the stack name, from the functions that name the resources. */
 export function stackDerivedNames(stack: string): DerivedName[] {

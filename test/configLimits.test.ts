@@ -119,9 +119,9 @@ describe("AWS limits on the configuration, before anything registers", () => {
         .map((kind) => r.inputs[kind.split("#")[1]])
         .filter((value) => typeof value === "string"),
     );
-    // 1 database + 1 cluster + 10 families + 10 log groups + 2 RDS log groups + 7 task secrets
+    // 1 database + 1 cluster + 12 families + 12 log groups + 2 RDS log groups + 9 task secrets
     // + 1 database secret + 1 Docker Hub credential.
-    expect(registeredNames).to.have.length(33);
+    expect(registeredNames).to.have.length(39);
     expect(registeredNames.filter((name) => !derived.some((d) => d.value === name))).to.deep.equal(
       [],
     );

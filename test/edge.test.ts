@@ -232,10 +232,10 @@ for (const stack of STACKS)
         `aliases=assets.${domain}, viewer=redirect-to-https, ipv6=true, functions=viewer-request`,
       );
       expect(plan(RECORD, "dns-apex-aaaa")).to.equal(
-        `record=AAAA ${domain}, alias=dualstack.load-balancer-alb-1234567890.eu-central-2.elb.amazonaws.com, allowOverwrite=true`,
+        `record=AAAA ${domain}, alias=dualstack.load-balancer-alb-1234567890.eu-central-2.elb.amazonaws.com, allowOverwrite=true, adopt=${HOSTED_ZONE_IDS[stack]}_${domain}_AAAA`,
       );
       expect(plan(BUCKET, "storage-file-items")).to.equal(
-        `name=${prefix}-file-items, protect=true, retainOnDelete=true`,
+        `name=${prefix}-file-items, adopt=${prefix}-file-items, protect=true, retainOnDelete=true`,
       );
       expect(plan(FUNCTION, "cdn-gate-core")).to.match(
         /^runtime=cloudfront-js-2\.0, code=\d{4} bytes$/,

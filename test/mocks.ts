@@ -78,6 +78,7 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>): Re
         endpoint: `${identifier}.c9akciq32.${MOCK_REGION}.rds.amazonaws.com:5432`,
         port: 5432,
         arn: arn("rds", `db:${identifier}`),
+        resourceId: `db-${identifier.toUpperCase().replace(/[^A-Z0-9]/g, "")}0RESOURCEID`,
       };
     }
     case "aws:ecs/cluster:Cluster":
@@ -109,6 +110,16 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>): Re
     case "aws:rds/subnetGroup:SubnetGroup":
     case "aws:rds/parameterGroup:ParameterGroup":
       return { name: inputs.name ?? `${name}-abc1234` };
+    // AWS knows repositories (and buckets, below) by name; the adoption file relies on it.
+    case "aws:ecr/repository:Repository": {
+      const repository = inputs.name ?? name;
+      return {
+        id: repository,
+        name: repository,
+        arn: arn("ecr", `repository/${repository}`),
+        repositoryUrl: `${ACCOUNT_ID}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${repository}`,
+      };
+    }
     case "random:index/randomPassword:RandomPassword":
       return { result: `generated-password-${name}` };
     case "random:index/randomId:RandomId":
@@ -122,7 +133,8 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>): Re
       return { id: `AKIAMOCK${name.length}`, secret: `mock-secret-access-key-${name}` };
     case "aws:appautoscaling/target:Target":
       return { arn: arn("application-autoscaling", `scalable-target/${name}`) };
-    case "aws:s3/bucket:Bucket": {
+    case "aws:s3/bucket:Bucket":
+    case "aws:s3/bucketV2:BucketV2": {
       const bucket = inputs.bucket ?? name;
       return {
         id: bucket,

@@ -100,6 +100,11 @@ for (const stack of STACKS)
           "image-cache-docker-hub-credential-value",
           ...["file-items", "h5p", "apps", "assets", "maintenance"].map((p) => `storage-${p}`),
           ...["graasp", "admin", "explore", "etherpad"].map((role) => `registry-${role}`),
+          ...["db-setup", "toolbox"].flatMap((task) => [
+            `${task}-logs`,
+            `${task}-secret`,
+            `${task}-secret-value`,
+          ]),
         ].sort(),
       );
       for (const other of others) expect(stateful(other.registrations)).to.deep.equal(reference);

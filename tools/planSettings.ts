@@ -5,6 +5,7 @@
  */
 import { BYPASS_TOKEN_KEY } from "../components/cdnFunction";
 import { PlannedResource } from "./planModel";
+import { adoptionId } from "./adoptPlan";
 
 export type Setting = readonly [label: string, value: string];
 // Inputs are whatever the AWS provider's schema says; each reader below knows its type's shape.
@@ -93,6 +94,7 @@ const SETTINGS: Readonly<Record<string, Reader>> = {
     ["backups", `${i.backupRetentionPeriod}d`],
     ["deletionProtection", String(i.deletionProtection)],
     ["publiclyAccessible", String(i.publiclyAccessible)],
+    i.snapshotIdentifier !== undefined ? ["restoreFromSnapshot", i.snapshotIdentifier] : undefined,
   ],
   "aws:ecs/taskDefinition:TaskDefinition": (i) => [
     ["cpu", i.cpu],
@@ -190,6 +192,7 @@ const SETTINGS: Readonly<Record<string, Reader>> = {
     i.instanceIdentifier !== undefined ? ["instance", i.instanceIdentifier] : undefined,
     i.appVersion !== undefined ? ["appVersion", i.appVersion] : undefined,
     i.containerName !== undefined ? ["container", i.containerName] : undefined,
+    i.databases !== undefined ? ["databases", list(i.databases, String)] : undefined,
     ["timeout", `${i.timeoutMinutes}min`],
   ],
 };
@@ -218,6 +221,9 @@ export function keySettings(resource: PlannedResource): Setting[] {
   const settings = (read ? read(resource.inputs) : []).filter(
     (setting): setting is Setting => setting !== undefined && setting[1] !== undefined,
   );
+  // What `npm run adopt` imports instead of creating (the cutover in README).
+  const adopted = resource.custom ? adoptionId(resource.type, resource.inputs) : undefined;
+  if (adopted !== undefined) settings.push(["adopt", adopted]);
   if (resource.protect) settings.push(["protect", "true"]);
   if (resource.retainOnDelete) settings.push(["retainOnDelete", "true"]);
   if (resource.ignoreChanges.length > 0)

@@ -43,8 +43,8 @@ export const STATEFUL_TYPES: readonly string[] = [
   "aws:lb/loadBalancer:LoadBalancer",
   "aws:s3/bucket:Bucket",
   "aws:s3/bucketV2:BucketV2",
-  "aws:ecr/repository:Repository",
   "aws:iam/accessKey:AccessKey",
+  "aws:ecr/repository:Repository",
 ];
 
 export function isStateful(type: string): boolean {
