@@ -10,6 +10,8 @@
  */
 import { expect } from "chai";
 import { CACHING_OPTIMIZED_POLICY_ID } from "../components/cdn";
+import { defaultBucketNames } from "../components/edge";
+import { GraaspStorage } from "../components/storage";
 import { createPlatform } from "../platform";
 import { keySettings } from "../tools/planSettings";
 import { awsLimitViolations } from "./awsLimits";
@@ -288,5 +290,22 @@ describe("edge without graasp:cdnCertificateArn", function () {
       name: "H5P_INTEGRATION_URL",
       value: "https://graasp-dev-h5p.s3.eu-central-1.amazonaws.com/h5p-integration/index.html",
     });
+  });
+});
+
+describe("GraaspStorage.allowCdn", function () {
+  this.timeout(20_000);
+  it("refuses to open the file-items bucket to CloudFront", async () => {
+    let caught: Error | undefined;
+    await evaluate("staging", () => {
+      const storage = new GraaspStorage("storage", {
+        names: defaultBucketNames("staging"),
+        domain: "dev.graasp.org",
+      });
+      storage.allowCdn("file-items", "arn:aws:cloudfront::123456789012:distribution/E1");
+    }).catch((error: Error) => (caught = error));
+    expect(caught?.message).to.equal(
+      '`allowCdn("file-items")`: only the sites\' buckets (apps, assets, h5p, maintenance) are served by CloudFront',
+    );
   });
 });
