@@ -10,6 +10,7 @@ import {
   AppSettingKey,
   ENVIRONMENTS,
   Environment,
+  OPTIONAL_SECRET_KEYS,
   REQUIRED_APP_SETTINGS,
   SECRET_KEYS,
   SERVICE_CATALOG,
@@ -116,6 +117,8 @@ export interface GraaspConfig {
   readonly s3KeyGeneration: number;
   /** `graasp:adminHealthCheck`: admin's container health check (off in production by default). */
   readonly adminHealthCheck: boolean;
+  /** Both `graasp:secrets.DOCKER_HUB_*` are set: the stack has a Docker Hub pull-through cache. */
+  readonly dockerHubCache: boolean;
   /** Valid but worth a look: printed by `pulumi preview` and the offline plan. */
   readonly warnings: readonly string[];
   /** Bucket names by purpose; default today's live names. */
@@ -387,7 +390,12 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
   const movingTags = reader.movingTags();
   const s3KeyGeneration = reader.s3KeyGeneration();
   const adminHealthCheck = reader.adminHealthCheck(env);
+  const dockerHubCache =
+    secrets !== undefined &&
+    secrets.DOCKER_HUB_USERNAME !== "" &&
+    secrets.DOCKER_HUB_ACCESS_TOKEN !== "";
   const warnings = reader.applicationChecks({
+    dockerHubCache: dockerHubCache || secrets === undefined,
     stack,
     environment: env,
     region,
@@ -427,6 +435,7 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
     movingTags,
     s3KeyGeneration,
     adminHealthCheck,
+    dockerHubCache,
     warnings,
     ...edge,
   });
@@ -551,7 +560,8 @@ export class Reader {
     const result: Partial<Record<SecretKey, string>> = {};
     for (const key of SECRET_KEYS) {
       const value = object[key];
-      if (value === undefined)
+      if (value === undefined && OPTIONAL_SECRET_KEYS.includes(key)) result[key] = "";
+      else if (value === undefined)
         this.problems.push(`\`graasp:secrets.${key}\` is missing. Fix: ${setOne(key)}`);
       else if (typeof value !== "string")
         // The kind of value only: a secret's value is never printed.
@@ -1001,6 +1011,8 @@ export class Reader {
     appVersion?: string;
     images: Readonly<Record<string, string>>;
     movingTags: readonly string[];
+    /** The Docker Hub account is set, so the pull-through cache exists. */
+    dockerHubCache: boolean;
   }): string[] {
     const warnings: string[] = [];
     if (args.containerRegistry !== undefined && args.appVersion !== undefined) {
@@ -1010,9 +1022,21 @@ export class Reader {
         dockerHubCachePrefix: dockerHubCachePrefix(args.stack),
       };
       const nextIndex = args.movingTags.length;
+      // ECR allows 2-30 characters; the prefix carries the stack name.
+      if (args.dockerHubCache && context.dockerHubCachePrefix.length > 30)
+        this.problems.push(
+          `The stack name \`${args.stack}\` makes the Docker Hub pull-through cache prefix \`${context.dockerHubCachePrefix}\` ${context.dockerHubCachePrefix.length} characters (ECR's limit is 30). Fix: use a stack name of at most 12 characters, or leave out graasp:secrets.DOCKER_HUB_* and take meilisearch and iframely from elsewhere (graasp:images)`,
+        );
       for (const container of ALL_CONTAINERS) {
         const reference = resolveImage(container.image, args.images[container.name], context);
         const moving = imagePinProblem(reference);
+        if (
+          !args.dockerHubCache &&
+          reference.startsWith(`${args.containerRegistry}/${context.dockerHubCachePrefix}/`)
+        )
+          this.problems.push(
+            `\`graasp:images.${container.name}\` comes from Docker Hub through the pull-through cache, which needs a Docker Hub account (ECR requires one for Docker Hub). Fix: pulumi config set --secret --path 'secrets.DOCKER_HUB_USERNAME' <user> and pulumi config set --secret --path 'secrets.DOCKER_HUB_ACCESS_TOKEN' <access token>, or set graasp:images.${container.name} to a reference outside Docker Hub`,
+          );
         const accepted = args.movingTags.includes(container.name);
         if (moving !== undefined && accepted)
           warnings.push(

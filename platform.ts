@@ -11,6 +11,7 @@ import {
   SERVICE_NAMES,
   ServiceEntry,
   ServiceName,
+  ImageSource,
   TaskEntry,
   qualifiedHost,
 } from "./components/catalog";
@@ -36,6 +37,7 @@ import { GraaspDns } from "./components/dns";
 import { SITES, servedHosts } from "./components/edge";
 import { GraaspRegistry } from "./components/registry";
 import { GraaspStorage } from "./components/storage";
+import { dockerHubCachePrefix } from "./components/naming";
 import { GraaspNetwork } from "./components/network";
 import { DatabasePower } from "./components/providers/databasePower";
 import { MigrationRun } from "./components/providers/migrationRun";
@@ -83,26 +85,38 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     bucketNames: [fileItemsBucket, h5pBucket],
     keyGeneration: config.s3KeyGeneration,
   });
-  const imageCache = new ImageCache("image-cache", {
-    stack: config.stack,
-    dockerHubUsername: config.secrets.apply((secrets) => secrets.DOCKER_HUB_USERNAME),
-    dockerHubAccessToken: config.secrets.apply((secrets) => secrets.DOCKER_HUB_ACCESS_TOKEN),
-  });
+  // Validation refused any image that would need the cache when there is none.
+  const imageCache = config.dockerHubCache
+    ? new ImageCache("image-cache", {
+        stack: config.stack,
+        dockerHubUsername: config.secrets.apply((secrets) => secrets.DOCKER_HUB_USERNAME),
+        dockerHubAccessToken: config.secrets.apply((secrets) => secrets.DOCKER_HUB_ACCESS_TOKEN),
+      })
+    : undefined;
   const imageContext = {
     containerRegistry: config.containerRegistry,
     appVersion: config.appVersion,
-    dockerHubCachePrefix: imageCache.repositoryPrefix,
+    dockerHubCachePrefix: dockerHubCachePrefix(config.stack),
   };
+  // Graasp's images come from the repositories `graasp:repositories` names (keyed by the
+  // catalog repository's last segment, as components/edge.ts creates them).
+  const sourceOf = (image: ImageSource): ImageSource =>
+    image.registry === "graasp"
+      ? {
+          ...image,
+          repository: config.repositories[image.repository.split("/").pop()!] ?? image.repository,
+        }
+      : image;
   const imagesOf = (entry: TaskEntry): Record<string, string> =>
     Object.fromEntries(
       entry.containers.map((container) => [
         container.name,
-        resolveImage(container.image, config.images[container.name], imageContext),
+        resolveImage(sourceOf(container.image), config.images[container.name], imageContext),
       ]),
     );
   const usesImageCache = (entry: TaskEntry) =>
     Object.values(imagesOf(entry)).some((image) =>
-      image.startsWith(`${config.containerRegistry}/${imageCache.repositoryPrefix}/`),
+      image.startsWith(`${config.containerRegistry}/${imageContext.dockerHubCachePrefix}/`),
     );
   const cluster = new GraaspCluster("cluster", {
     stack: config.stack,
@@ -110,7 +124,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     accountId,
     containerRegistry: config.containerRegistry,
     assumeRoleArn: config.transitions.assumeRoleArn,
-    pullThroughCachePrefix: imageCache.repositoryPrefix,
+    pullThroughCachePrefix: imageCache?.repositoryPrefix,
   });
   const database = new GraaspDatabase("database", {
     stack: config.stack,
@@ -258,7 +272,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
         ...(entry.usesDatabase ? databaseRuns.ready : []),
         ...waitFor,
         // Its first task pulls through the cache, which must exist by then.
-        ...(usesImageCache(entry) ? [imageCache] : []),
+        ...(imageCache !== undefined && usesImageCache(entry) ? [imageCache] : []),
       ],
       assumeRoleArn: config.transitions.assumeRoleArn,
     });

@@ -38,6 +38,14 @@ export const SECRET_KEYS = [
   "DOCKER_HUB_ACCESS_TOKEN",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
+/**
+ * Secrets a stack may leave out: without the Docker Hub account there is no pull-through
+ * cache, and every image must then come from elsewhere (`graasp:images`).
+ */
+export const OPTIONAL_SECRET_KEYS: readonly SecretKey[] = [
+  "DOCKER_HUB_USERNAME",
+  "DOCKER_HUB_ACCESS_TOKEN",
+];
 
 export const APP_SETTING_KEYS = [
   "GRAASPER_ID",

@@ -25,12 +25,8 @@ export class ImageCache extends pulumi.ComponentResource {
 
   constructor(name: string, args: ImageCacheArgs, opts?: pulumi.ComponentResourceOptions) {
     super("graasp:index:ImageCache", name, {}, opts);
+    // Its 30-character limit is checked with the stack name's (components/awsLimits.ts).
     const prefix = dockerHubCachePrefix(args.stack);
-    if (prefix.length > 30)
-      throw new pulumi.ResourceError(
-        `The cache prefix "${prefix}" is longer than ECR's 30 characters: use a shorter stack name.`,
-        this,
-      );
     const credential = new aws.secretsmanager.Secret(
       `${name}-docker-hub-credential`,
       {

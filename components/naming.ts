@@ -39,6 +39,10 @@ export function taskFamily(stack: string, task: TaskName): string {
   return `${resourcePrefix(stack)}-${task}`;
 }
 
+export function bucketName(stack: string, purpose: "file-items" | "h5p"): string {
+  return `${resourcePrefix(stack)}-${purpose}`;
+}
+
 /** Account id of an ECR registry host (`<account>.dkr.ecr.<region>.amazonaws.com`), if it is one. */
 export function ecrAccountId(registry: string): string | undefined {
   return registry.match(/^(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\/|$)/)?.[1];
@@ -52,4 +56,9 @@ export function dockerHubCachePrefix(stack: string): string {
 /** ECR requires the upstream credential's secret name to start with `ecr-pullthroughcache/`. */
 export function dockerHubCredentialName(stack: string): string {
   return `ecr-pullthroughcache/${resourcePrefix(stack)}-docker-hub`;
+}
+
+/** The IAM user whose access key the backend uses for S3 (s3Access.ts). */
+export function fileStorageUserName(stack: string): string {
+  return `${resourcePrefix(stack)}-file-storage`;
 }

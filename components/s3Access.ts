@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { taskRolePolicy } from "./iamPolicies";
-import { resourcePrefix } from "./naming";
+import { fileStorageUserName } from "./naming";
 
 export interface S3AccessArgs {
   /** Stack name; the IAM user is `graasp-<stack>-file-storage`. */
@@ -44,7 +44,7 @@ export class S3Access extends pulumi.ComponentResource {
 
     const user = new aws.iam.User(
       `${name}-user`,
-      { name: `${resourcePrefix(args.stack)}-file-storage`, path: "/graasp/" },
+      { name: fileStorageUserName(args.stack), path: "/graasp/" },
       { parent: this },
     );
     const policy = taskRolePolicy({

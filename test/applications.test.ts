@@ -7,6 +7,7 @@
  * key (Pulumi's documented behaviour: replaced and removed resources are deleted last).
  */
 import { expect } from "chai";
+import * as path from "path";
 import { SERVICE_CATALOG } from "../components/catalog";
 import { forceSslDecision, forceSslExplanation } from "../components/databaseTls";
 import {
@@ -17,8 +18,9 @@ import {
 } from "../components/images";
 import { adminDomainProblem, adminEnvironmentView, ConfigError } from "../config";
 import { createPlatform } from "../platform";
+import { runPlan } from "../tools/plan";
 import { diffResources, isStateful } from "../tools/resourceDiff";
-import { MOVING_TAGS, REGISTRIES, STACKS, configFor } from "./fixtures";
+import { MOVING_TAGS, REGISTRIES, SECRETS, STACKS, configFor } from "./fixtures";
 import { evaluate, named, ofType } from "./mocks";
 import { scenario } from "./scenarios";
 
@@ -137,6 +139,51 @@ describe("image streams", function () {
     expect(problemsOf({ movingTags: "nudenet" })).to.deep.equal([
       "`graasp:movingTags` must be a list of container names. Fix: pulumi config set --path 'movingTags[0]' nudenet",
       ...problemsOf({ movingTags: undefined }),
+    ]);
+  });
+
+  it("pulls Graasp's images from the repositories graasp:repositories names", async () => {
+    const config = configFor("production", "running", {
+      repositories: json({ admin: "graasp/admin-app" }),
+    });
+    const { registrations } = await evaluate("production", () => createPlatform(config));
+    const admin = JSON.parse(
+      named(registrations, "aws:ecs/taskDefinition:TaskDefinition", "admin-task-task").inputs
+        .containerDefinitions,
+    )[0];
+    expect(admin.image).to.equal(`${REGISTRIES.production}/graasp/admin-app:latest`);
+  });
+
+  it("needs the Docker Hub account only while an image comes through the cache", async () => {
+    const { DOCKER_HUB_USERNAME: _user, DOCKER_HUB_ACCESS_TOKEN: _token, ...rest } = SECRETS;
+    const withoutAccount = { secrets: json(rest) };
+    const fix = (name: string) =>
+      `\`graasp:images.${name}\` comes from Docker Hub through the pull-through cache, which needs a Docker Hub account (ECR requires one for Docker Hub). Fix: pulumi config set --secret --path 'secrets.DOCKER_HUB_USERNAME' <user> and pulumi config set --secret --path 'secrets.DOCKER_HUB_ACCESS_TOKEN' <access token>, or set graasp:images.${name} to a reference outside Docker Hub`;
+    expect(problemsOf(withoutAccount)).to.deep.equal([fix("meilisearch"), fix("iframely")]);
+    const mirrored = {
+      ...withoutAccount,
+      images: json({
+        meilisearch: "123456789012.dkr.ecr.eu-central-1.amazonaws.com/mirror/meilisearch:v1.8",
+        iframely: "123456789012.dkr.ecr.eu-central-1.amazonaws.com/mirror/iframely:v1.3.1",
+      }),
+      movingTags: json(["nudenet", "library", "etherpad", "admin"]),
+    };
+    const config = configFor("staging", "running", mirrored);
+    expect(config.dockerHubCache).to.equal(false);
+    const { registrations } = await evaluate("staging", () => createPlatform(config));
+    expect(ofType(registrations, "graasp:index:ImageCache")).to.have.length(0);
+    expect(
+      ofType(registrations, "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"),
+    ).to.have.length(0);
+    const policy = JSON.parse(
+      named(registrations, "aws:iam/rolePolicy:RolePolicy", "cluster-execution-policy").inputs
+        .policy,
+    );
+    expect(policy.Statement.map((statement: { Sid: string }) => statement.Sid)).to.deep.equal([
+      "EcrLogin",
+      "EcrPull",
+      "WriteLogs",
+      "ReadAppSecrets",
     ]);
   });
 
@@ -445,5 +492,31 @@ describe("parity with today's services", function () {
     expect(problemsOf({ adminHealthCheck: "yes" })).to.deep.equal([
       '`graasp:adminHealthCheck` is "yes"; expected true or false. Fix: pulumi config set adminHealthCheck true',
     ]);
+  });
+});
+
+describe("offline plan of the real stack files", function () {
+  this.timeout(60_000);
+
+  it("prints the accepted moving tags and which client holds database TLS back", async () => {
+    let out = "";
+    const code = await runPlan(["--stack", "production"], {
+      projectDir: path.resolve(__dirname, ".."),
+      out: (text) => (out += text),
+      err: () => {},
+    });
+    expect(code).to.equal(0);
+    const warnings = out
+      .replace(/\n\s+/g, " ")
+      .split("\n")
+      .filter((line) => line.startsWith("Warning: "));
+    expect(warnings.filter((line) => line.startsWith("Warning: Container "))).to.have.length(5);
+    expect(warnings.find((line) => line.includes("Database TLS"))).to.match(
+      /^Warning: Database TLS: rds\.force_ssl is 0: admin cannot encrypt its database connection/,
+    );
+    expect(out).to.match(
+      /aws\.rds\.ParameterGroup\s+database-parameters\s+family=postgres16, parameters=rds\.force_ssl=0/,
+    );
+    expect(out).not.to.include("mock-secret-access-key");
   });
 });

@@ -17,7 +17,7 @@ import {
   stackDerivedNames,
 } from "../components/awsLimits";
 import { ConfigError, parseConfig } from "../config";
-import { SECRET_CONFIG_KEYS, engineConfig, rawConfig } from "./fixtures";
+import { REGISTRIES, SECRETS, SECRET_CONFIG_KEYS, engineConfig, rawConfig } from "./fixtures";
 import { evaluate, registered } from "./mocks";
 import { scenario } from "./scenarios";
 
@@ -79,9 +79,25 @@ describe("AWS limits on the configuration, before anything registers", () => {
   });
 
   it("allows a 56-character stack name and refuses 57 (the RDS identifier's 63)", () => {
-    expect(problemsFor("q".repeat(56))).to.deep.equal([]);
-    expect(problemsFor("q".repeat(57))).to.deep.equal([
+    // Without the Docker Hub pull-through cache, whose ECR prefix allows 12 (below).
+    const { DOCKER_HUB_USERNAME: _user, DOCKER_HUB_ACCESS_TOKEN: _token, ...rest } = SECRETS;
+    const withoutCache = {
+      secrets: JSON.stringify(rest),
+      images: JSON.stringify({
+        meilisearch: `${REGISTRIES.staging}/mirror/meilisearch:v1.8`,
+        iframely: `${REGISTRIES.staging}/mirror/iframely:v1.3.1`,
+      }),
+    };
+    expect(problemsFor("q".repeat(56), withoutCache)).to.deep.equal([]);
+    expect(problemsFor("q".repeat(57), withoutCache)).to.deep.equal([
       `The stack name \`${"q".repeat(57)}\` gives the RDS instance identifier \`graasp-${"q".repeat(57)}\`, which is 64 characters (limit 1-63). ${STACK_FIX}`,
+    ]);
+  });
+
+  it("allows a 12-character stack name with the Docker Hub cache and refuses 13 (ECR's prefix of 30)", () => {
+    expect(problemsFor("q".repeat(12))).to.deep.equal([]);
+    expect(problemsFor("q".repeat(13))).to.deep.equal([
+      `The stack name \`${"q".repeat(13)}\` makes the Docker Hub pull-through cache prefix \`graasp-${"q".repeat(13)}-docker-hub\` 31 characters (ECR's limit is 30). Fix: use a stack name of at most 12 characters, or leave out graasp:secrets.DOCKER_HUB_* and take meilisearch and iframely from elsewhere (graasp:images)`,
     ]);
   });
 

@@ -37,6 +37,8 @@ describe("Pulumi.yaml", () => {
       "appVersion",
       "maintenanceBypassToken",
       "maintenanceHeaderName",
+      "s3KeyGeneration",
+      "adminHealthCheck",
       "cdnCertificateArn",
       "fileVersionRetentionDays",
     ]);
