@@ -77,7 +77,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     redirectConditions: bypassConditions(behaviour, "core", bypass),
     deletionProtection: production,
   });
-  // Bucket names are arguments here, so their source can change in one place.
+  // Bucket names come from `graasp:buckets` (GraaspStorage creates them under these names).
   const fileItemsBucket = config.buckets["file-items"];
   const h5pBucket = config.buckets.h5p;
   const s3Access = new S3Access("s3-access", {
@@ -198,7 +198,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     templateValues,
     secretPayload: payloadOf(entry),
     logRetentionDays: config.logRetentionDays,
-    bucketNames: [config.buckets["file-items"], config.buckets.h5p],
+    bucketNames: [fileItemsBucket, h5pBucket],
   });
 
   // Starting: the database is powered before any service count changes.

@@ -141,20 +141,23 @@ export function catalogRepositories(): Record<string, string> {
 }
 
 /**
- * Tagged images (every release a task definition names) are never expired; untagged ones,
- * left behind when a tag such as `latest` moves, go after a day.
+ * Tagged images (every release a task definition names) are never expired. Untagged ones are
+ * left behind when a moving tag (`latest`, `nudenet-latest`) moves, but ECS pins the digest a
+ * tag had for the whole deployment: a task started later by autoscaling pulls that digest. So
+ * untagged images expire by count, not age: the 10 newest stay, older ones go.
  */
+export const UNTAGGED_IMAGES_KEPT = 10;
+
 export function repositoryLifecyclePolicy(): object {
   return {
     rules: [
       {
         rulePriority: 1,
-        description: "Expire untagged images after 1 day; tagged images are kept",
+        description: `Keep the ${UNTAGGED_IMAGES_KEPT} newest untagged images; tagged images are kept`,
         selection: {
           tagStatus: "untagged",
-          countType: "sinceImagePushed",
-          countUnit: "days",
-          countNumber: 1,
+          countType: "imageCountMoreThan",
+          countNumber: UNTAGGED_IMAGES_KEPT,
         },
         action: { type: "expire" },
       },

@@ -13,7 +13,7 @@ export const KVS_MAX_KEY_BYTES = 512;
 export const KVS_MAX_VALUE_BYTES = 1024;
 const KVS_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
-const CERTIFICATE_PATTERN = /^arn:aws:acm:([a-z0-9-]+):(\d{12}):certificate\/[0-9a-f-]{36}$/;
+const CERTIFICATE_PATTERN = /^arn:aws:acm:([a-z0-9-]+):(\d{12}):certificate\/[0-9a-f-]{1,64}$/;
 /** Route 53 hosted zone ids: `Z` and upper-case letters or digits, at most 32 characters. */
 const HOSTED_ZONE_PATTERN = /^Z[A-Z0-9]{1,31}$/;
 const REPOSITORY_PATTERN =

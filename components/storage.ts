@@ -79,8 +79,13 @@ export class GraaspStorage extends pulumi.ComponentResource {
    * ignores those ACLs.
    */
   allowCdn(purpose: BucketPurpose, distributionArn: pulumi.Input<string>): void {
+    if (!SITES.some((site) => site.site === purpose))
+      throw new pulumi.ResourceError(
+        `\`allowCdn("${purpose}")\`: only the sites' buckets (${SITES.map((site) => site.site).join(", ")}) are served by CloudFront`,
+        this,
+      );
     const bucket = this.buckets.get(purpose)!;
-    const aclUploads = SITES.find((site) => site.site === purpose)?.aclUploads ?? false;
+    const aclUploads = SITES.find((site) => site.site === purpose)!.aclUploads;
     const name = `${this.prefix}-${purpose}`;
     const access = new aws.s3.BucketPublicAccessBlock(
       `${name}-public-access`,

@@ -10,8 +10,11 @@
  */
 import { expect } from "chai";
 import { CACHING_OPTIMIZED_POLICY_ID } from "../components/cdn";
+import { defaultBucketNames } from "../components/edge";
+import { GraaspStorage } from "../components/storage";
 import { createPlatform } from "../platform";
 import { keySettings } from "../tools/planSettings";
+import { awsLimitViolations } from "./awsLimits";
 import {
   BYPASS_TOKEN,
   CDN_CERTIFICATE_ARN,
@@ -241,6 +244,18 @@ for (const stack of STACKS)
       );
     });
 
+    it("passes the edge limits, which the stack-wide AWS-limit check runs", () => {
+      expect(awsLimitViolations(s.registrations)).to.deep.equal([]);
+      const tampered = s.registrations.map((r) =>
+        r.type === RECORD && r.name === "dns-apex-a"
+          ? { ...r, inputs: { ...r.inputs, name: `-bad.${domain}` } }
+          : r,
+      );
+      expect(awsLimitViolations(tampered)).to.deep.equal([
+        `aws:route53/record:Record "dns-apex-a": name \`-bad.${domain}\` has the label "-bad", not 1-63 letters, digits, '-' or '_'`,
+      ]);
+    });
+
     it("turns the sites' gate on with maintenance, from the state table", async () => {
       for (const state of ["restricted", "db-only", "stopped"] as const) {
         const { registrations } = await scenario(stack, state);
@@ -275,5 +290,22 @@ describe("edge without graasp:cdnCertificateArn", function () {
       name: "H5P_INTEGRATION_URL",
       value: "https://graasp-dev-h5p.s3.eu-central-1.amazonaws.com/h5p-integration/index.html",
     });
+  });
+});
+
+describe("GraaspStorage.allowCdn", function () {
+  this.timeout(20_000);
+  it("refuses to open the file-items bucket to CloudFront", async () => {
+    let caught: Error | undefined;
+    await evaluate("staging", () => {
+      const storage = new GraaspStorage("storage", {
+        names: defaultBucketNames("staging"),
+        domain: "dev.graasp.org",
+      });
+      storage.allowCdn("file-items", "arn:aws:cloudfront::123456789012:distribution/E1");
+    }).catch((error: Error) => (caught = error));
+    expect(caught?.message).to.equal(
+      '`allowCdn("file-items")`: only the sites\' buckets (apps, assets, h5p, maintenance) are served by CloudFront',
+    );
   });
 });

@@ -5,9 +5,18 @@
  * What this cannot prove: that the named buckets, zone and certificate exist in the account
  * (only `pulumi preview` reads them).
  */
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
+import * as path from "path";
 import { ConfigError } from "../config";
-import { CDN_CERTIFICATE_ARN, WITHOUT_EDGE, configFor } from "./fixtures";
+import {
+  CDN_CERTIFICATE_ARN,
+  SECRET_CONFIG_KEYS,
+  WITHOUT_EDGE,
+  configFor,
+  engineConfig,
+} from "./fixtures";
+import { evaluate, registered } from "./mocks";
 
 function problemsOf(overrides: Record<string, string | undefined>): readonly string[] {
   try {
@@ -85,5 +94,28 @@ describe("config: buckets, CDN, DNS and repositories", () => {
       "`graasp:buckets.h5p` is \"h5\", which is 2 characters (S3 allows 3 to 63). Fix: pulumi config set --path 'buckets.h5p' graasp-prod-h5p",
       "`graasp:dns.hostedZoneId` is not set. Fix: pulumi config set --path 'dns.hostedZoneId' <id from aws route53 list-hosted-zones-by-name --dns-name <domain>>",
     ]);
+  });
+
+  it("stops index.ts before any resource registers when an edge value is bad", async function () {
+    this.timeout(20_000);
+    let caught: Error | undefined;
+    const index = path.join(__dirname, "..", "index.ts");
+    await evaluate("production", () => {
+      pulumi.runtime.setAllConfig(
+        {
+          ...engineConfig("production", "running"),
+          "graasp:cdnCertificateArn": CDN_CERTIFICATE_ARN.replace("us-east-1", "eu-central-2"),
+          "graasp:buckets": JSON.stringify({ "file-items": "Graasp.Files" }),
+        },
+        [...SECRET_CONFIG_KEYS],
+      );
+      delete require.cache[require.resolve(index)];
+      return require(index);
+    }).catch((error: Error) => (caught = error));
+    pulumi.runtime.setAllConfig({});
+    expect(caught?.message.split("\n")[0]).to.equal(
+      'Invalid configuration for stack "production" (2 problems):',
+    );
+    expect(registered()).to.deep.equal([]);
   });
 });

@@ -234,7 +234,7 @@ describe("edge data", () => {
     });
   });
 
-  it("takes the repositories from the catalog's images and expires only untagged images", () => {
+  it("takes the repositories from the catalog's images and expires only old untagged images", () => {
     expect(catalogRepositories()).to.deep.equal({
       graasp: "graasp",
       explore: "graasp/explore",
@@ -244,7 +244,7 @@ describe("edge data", () => {
     const rules = (repositoryLifecyclePolicy() as { rules: any[] }).rules;
     expect(rules.map((rule) => [rule.selection, rule.action])).to.deep.equal([
       [
-        { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 1 },
+        { tagStatus: "untagged", countType: "imageCountMoreThan", countNumber: 10 },
         { type: "expire" },
       ],
     ]);

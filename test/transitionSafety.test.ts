@@ -5,6 +5,7 @@
  */
 import { expect } from "chai";
 import { SERVICE_NAMES } from "../components/catalog";
+import { STATE_TABLE } from "../components/deploymentStates";
 import { diffResources, isStateful } from "../tools/resourceDiff";
 import { STACKS } from "./fixtures";
 import { STATES, scenario } from "./scenarios";
@@ -187,6 +188,25 @@ for (const stack of STACKS)
           },
         ]);
       });
+
+    it("touches no bucket setting, distribution, function, record or repository in any transition", async () => {
+      const edge = /^aws:(s3|cloudfront|route53|ecr)\//;
+      for (const from of STATES)
+        for (const to of STATES.filter((state) => state !== from)) {
+          const changes = diffResources(
+            (await scenario(stack, from)).registrations,
+            (await scenario(stack, to)).registrations,
+          ).filter((change) => edge.test(change.type));
+          const expected =
+            STATE_TABLE[from].maintenance === STATE_TABLE[to].maintenance
+              ? []
+              : ["changed cdn-gate-core-flag"];
+          expect(
+            changes.map((change) => `${change.kind} ${change.name}`),
+            `${from} -> ${to}`,
+          ).to.deep.equal(expected);
+        }
+    });
 
     it("cannot delete a bucket or a repository: protected and retained in every state", async () => {
       for (const state of STATES) {
