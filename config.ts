@@ -24,6 +24,7 @@ import {
   isDeploymentState,
 } from "./components/deploymentStates";
 import { isValidFargateSize } from "./components/fargate";
+import { isRfc1918 } from "./components/networkLayout";
 
 export const NAT_STRATEGIES = ["none", "single", "perAz"] as const;
 export type NatStrategy = (typeof NAT_STRATEGIES)[number];
@@ -127,8 +128,8 @@ const MINIMUM_BACKUP_DAYS: Readonly<Record<Environment, number>> = { staging: 1,
 
 /** Staging saves the NAT gateway's hourly cost; production keeps tasks off public IPs. */
 export const NETWORK_DEFAULTS: Readonly<Record<Environment, NetworkSettings>> = {
-  staging: { cidr: "172.32.0.0/16", natStrategy: "none" },
-  production: { cidr: "172.32.0.0/16", natStrategy: "single" },
+  staging: { cidr: "10.0.0.0/16", natStrategy: "none" },
+  production: { cidr: "10.0.0.0/16", natStrategy: "single" },
 };
 export const LOG_RETENTION_DAYS: Readonly<Record<Environment, number>> = {
   staging: 30,
@@ -529,12 +530,17 @@ class Reader {
     const settings = { ...NETWORK_DEFAULTS[env], ...pick(object, fields) } as NetworkSettings;
     if (!isCidr(settings.cidr, 16, 20))
       this.problems.push(
-        `\`graasp:network.cidr\` is "${settings.cidr}"; use an IPv4 network address with a prefix from /16 to /20 (room for 9 subnets). Fix: pulumi config set --path 'network.cidr' 172.32.0.0/16`,
+        `\`graasp:network.cidr\` is "${settings.cidr}"; use an IPv4 network address with a prefix from /16 to /20 (room for 9 subnets). Fix: pulumi config set --path 'network.cidr' 10.0.0.0/16`,
+      );
+    // A VPC on public address space shadows those addresses on the internet for its tasks.
+    else if (!isRfc1918(settings.cidr))
+      this.problems.push(
+        `\`graasp:network.cidr\` is "${settings.cidr}", which is public address space; a VPC range must lie inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (RFC 1918). Fix: pulumi config set --path 'network.cidr' 10.0.0.0/16`,
       );
     // Three zones of /24 + /24 + /20 need a /17 at least; without NAT two /24 fit in a /20.
     else if (settings.natStrategy !== "none" && !isCidr(settings.cidr, 16, 17))
       this.problems.push(
-        `\`graasp:network.cidr\` is "${settings.cidr}", too small for private subnets: with a NAT strategy use a /16 or /17. Fix: pulumi config set --path 'network.cidr' 172.32.0.0/16`,
+        `\`graasp:network.cidr\` is "${settings.cidr}", too small for private subnets: with a NAT strategy use a /16 or /17. Fix: pulumi config set --path 'network.cidr' 10.0.0.0/16`,
       );
     if (!(NAT_STRATEGIES as readonly string[]).includes(settings.natStrategy))
       this.problems.push(

@@ -23,6 +23,7 @@ import { GraaspLoadBalancer } from "./components/loadBalancer";
 import { MaintenancePage, bypassConditions } from "./components/maintenance";
 import { bucketName } from "./components/naming";
 import { GraaspNetwork } from "./components/network";
+import { availabilityZones } from "./components/networkLayout";
 import { DatabasePower } from "./components/providers/databasePower";
 import { MigrationRun } from "./components/providers/migrationRun";
 import { GraaspService } from "./components/service";
@@ -48,7 +49,11 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
   const production = config.environment === "production";
   const bypass = { name: config.maintenanceHeaderName, token: config.maintenanceBypassToken };
 
-  const network = new GraaspNetwork("network", config.network);
+  const network = new GraaspNetwork("network", {
+    ...config.network,
+    availabilityZones: availabilityZones(config.region),
+    tasksMayRun: behaviour.tasksMayRun,
+  });
   const loadBalancer = new GraaspLoadBalancer("load-balancer", {
     vpcId: network.vpcId,
     vpcCidr: network.cidr,
@@ -162,7 +167,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
             }
           : undefined,
       routeConditions: bypassConditions(behaviour, entry.tier, bypass),
-      countDependsOn: [...(power ? [power] : []), ...waitFor],
+      countDependsOn: [...(power ? [power] : []), ...network.egressResources, ...waitFor],
     });
     services.set(entry.name, service);
     if (entry.usesDatabase) database.allowFrom(entry.name, service.securityGroupId);
@@ -216,9 +221,9 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
         region: config.region,
         clusterArn: cluster.clusterArn,
         taskDefinitionArn: migrate.taskDefinitionArn,
-        subnetIds: network.serviceSubnetIds,
+        subnetIds: network.oneOffSubnetIds,
         securityGroupIds: [migrate.securityGroupId],
-        assignPublicIp: network.assignPublicIp,
+        assignPublicIp: network.oneOffAssignPublicIp,
         containerName: migrate.mainContainer,
         logGroupName: migrate.logGroupName,
         logStreamPrefix: LOG_STREAM_PREFIX,
@@ -233,7 +238,13 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
           ),
         },
       },
-      { dependsOn: [power, ...countResources(order.migrationWaitsForTiers)] },
+      {
+        dependsOn: [
+          power,
+          ...network.egressResources,
+          ...countResources(order.migrationWaitsForTiers),
+        ],
+      },
     );
 
   // Roles and GitHub settings for the workflows, only where the stack is wired to a repository.

@@ -13,6 +13,7 @@ const SERVICE = "aws:ecs/service:Service";
 const TARGET = "aws:appautoscaling/target:Target";
 const RULE = "aws:lb/listenerRule:ListenerRule";
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
+const NAT_TYPES = ["aws:ec2/eip:Eip", "aws:ec2/natGateway:NatGateway", "aws:ec2/route:Route"];
 
 /** What a state change may touch, and which properties of it. */
 const ALLOWED_CHANGES: Readonly<Record<string, readonly RegExp[]>> = {
@@ -21,6 +22,8 @@ const ALLOWED_CHANGES: Readonly<Record<string, readonly RegExp[]>> = {
   // The bypass header condition comes and goes with maintenance.
   [RULE]: [/^conditions\[\d\]/],
   [DYNAMIC]: [/^desiredState$/],
+  // The NAT gateway, its address and routes come and go with `tasksMayRun` (never changed).
+  ...Object.fromEntries(NAT_TYPES.map((type) => [type, []])),
 };
 
 for (const stack of STACKS)
@@ -50,8 +53,10 @@ for (const stack of STACKS)
                   `${change.name}.${property.path}`,
                 ).to.equal(true);
             else {
-              // Only the maintenance responses and the migration come and go.
-              expect(change.name).to.match(/^(maintenance-(api|apex-api|page)|migration)$/);
+              // Only the maintenance responses, the migration and the NAT come and go.
+              expect(change.name).to.match(
+                /^(maintenance-(api|apex-api|page)|migration|network-nat-[abc]|network-private-[abc]-nat)$/,
+              );
             }
           }
         });
@@ -114,7 +119,30 @@ for (const stack of STACKS)
           ...["go", "account", "auth", "player", "builder", "analytics", "association"].map(
             (host) => `changed load-balancer-redirect-${host}`,
           ),
+          // Production's single NAT gateway goes while nothing runs; staging has none.
+          ...(stack === "production"
+            ? [
+                "removed network-nat-a",
+                "removed network-nat-a",
+                ...["a", "b", "c"].map((zone) => `removed network-private-${zone}-nat`),
+              ]
+            : []),
         ].sort(),
       );
+    });
+
+    it("never protects what the NAT strategy or the state adds and removes", async () => {
+      for (const state of STATES) {
+        const { registrations } = await scenario(stack, state);
+        const network = registrations.filter((r) => r.urn.includes("GraaspNetwork$"));
+        const protectedNames = network.filter((r) => r.protect).map((r) => r.name);
+        // The VPC and the database's isolated subnets only: a new NAT strategy is never blocked.
+        expect(protectedNames).to.deep.equal([
+          "network-vpc",
+          "network-isolated-a",
+          "network-isolated-b",
+          "network-isolated-c",
+        ]);
+      }
     });
   });
