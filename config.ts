@@ -64,6 +64,30 @@ export interface GithubSettings {
   readonly oidcProviderArn?: string;
 }
 
+/** Alarm thresholds (`graasp:alerts.thresholds.*`); each alarm compares one of them. */
+export interface AlertThresholds {
+  /** Load balancer 5xx responses, percent of its requests over 5 minutes. */
+  readonly loadBalancer5xxPercent: number;
+  /** A target group's 5xx responses, percent of its requests over 5 minutes. */
+  readonly target5xxPercent: number;
+  /** Unhealthy targets in a target group, for 5 minutes. */
+  readonly unhealthyTargets: number;
+  /** Minutes a service may run fewer tasks than desired. */
+  readonly tasksBelowDesiredMinutes: number;
+  readonly databaseCpuPercent: number;
+  /** Alarm below this free storage, GiB. */
+  readonly databaseFreeStorageGb: number;
+  /** Alarm below this freeable memory, MiB. */
+  readonly databaseFreeMemoryMb: number;
+  readonly databaseConnections: number;
+}
+
+export interface AlertSettings {
+  /** Addresses subscribed to the alarm topic; empty: the alarms notify nobody. */
+  readonly emails: readonly string[];
+  readonly thresholds: AlertThresholds;
+}
+
 export interface GraaspConfig {
   readonly stack: string;
   readonly environment: Environment;
@@ -83,6 +107,7 @@ export interface GraaspConfig {
   readonly logRetentionDays: number;
   readonly transitions: TransitionSettings;
   readonly github?: GithubSettings;
+  readonly alerts: AlertSettings;
 }
 
 /** Raw values as the engine stores them: strings (objects as JSON), keyed without namespace. */
@@ -136,6 +161,24 @@ export const LOG_RETENTION_DAYS: Readonly<Record<Environment, number>> = {
   production: 90,
 };
 export const DEFAULT_MAINTENANCE_HEADER = "x-graasp-maintenance-bypass";
+export const ALERT_THRESHOLD_DEFAULTS: Readonly<AlertThresholds> = {
+  loadBalancer5xxPercent: 5,
+  target5xxPercent: 5,
+  unhealthyTargets: 1,
+  tasksBelowDesiredMinutes: 10,
+  databaseCpuPercent: 80,
+  databaseFreeStorageGb: 2,
+  databaseFreeMemoryMb: 64,
+  databaseConnections: 80,
+};
+/** Upper bounds of the thresholds that have one (percentages, minutes). */
+const ALERT_THRESHOLD_LIMITS: Partial<Record<keyof AlertThresholds, number>> = {
+  loadBalancer5xxPercent: 100,
+  target5xxPercent: 100,
+  databaseCpuPercent: 100,
+  tasksBelowDesiredMinutes: 1440,
+};
+const EMAIL_PATTERN = /^[^\s@"'<>(),;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
 const TRANSITION_DEFAULTS = { databaseTimeoutMinutes: 30, migrationTimeoutMinutes: 60 };
 
 const EXAMPLES: Readonly<Record<string, string>> = {
@@ -167,7 +210,7 @@ export function loadConfig(): GraaspConfig {
   const keys = [
     ...["environment", "deploymentState", "domain", "certificateArn", "containerRegistry"],
     ...["appVersion", "maintenanceBypassToken", "maintenanceHeaderName", "secrets", "appSettings"],
-    ...["database", "services", "network", "transitions", "github"],
+    ...["database", "services", "network", "transitions", "github", "alerts"],
   ];
   const values: Record<string, string | undefined> = {};
   const secretKeys = new Set<string>();
@@ -261,6 +304,7 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
   const network = reader.network(env);
   const transitions = reader.transitions();
   const github = reader.github(env);
+  const alerts = reader.alerts();
 
   if (problems.length > 0) throw new ConfigError(stack, problems);
   return deepFreeze({
@@ -282,6 +326,7 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
     logRetentionDays: LOG_RETENTION_DAYS[env],
     transitions,
     github,
+    alerts,
   });
 }
 
@@ -608,6 +653,67 @@ class Reader {
         `\`graasp:github.oidcProviderArn\` is "${settings.oidcProviderArn}", not the ARN of a token.actions.githubusercontent.com OIDC provider. Fix: pulumi config rm --path 'github.oidcProviderArn' (the stack then creates one)`,
       );
     return settings;
+  }
+
+  alerts(): AlertSettings {
+    const object = this.optionalObject("alerts") ?? {};
+    this.rejectUnknown(
+      "alerts",
+      object,
+      ["emails", "thresholds"],
+      (key) => `pulumi config rm --path 'alerts.${key}'`,
+    );
+    const emailFix = "Fix: pulumi config set --path 'alerts.emails[0]' ops@graasp.org";
+    const emails = object.emails ?? [];
+    let validEmails: string[] = [];
+    if (!Array.isArray(emails))
+      this.problems.push(
+        `\`graasp:alerts.emails\` must be a list of e-mail addresses (found ${JSON.stringify(emails)}). ${emailFix}`,
+      );
+    else {
+      emails.forEach((email, index) => {
+        if (typeof email !== "string" || !EMAIL_PATTERN.test(email))
+          this.problems.push(
+            `\`graasp:alerts.emails[${index}]\` is ${JSON.stringify(email)}, which is not an e-mail address. Fix: pulumi config set --path 'alerts.emails[${index}]' ops@graasp.org`,
+          );
+      });
+      validEmails = emails.filter((email) => typeof email === "string");
+    }
+    const given = object.thresholds ?? {};
+    const thresholds = { ...ALERT_THRESHOLD_DEFAULTS } as Record<keyof AlertThresholds, number>;
+    const fields = Object.keys(ALERT_THRESHOLD_DEFAULTS) as (keyof AlertThresholds)[];
+    if (!isObject(given))
+      this.problems.push(
+        `\`graasp:alerts.thresholds\` must be an object of thresholds. Fix: pulumi config set --path 'alerts.thresholds.databaseCpuPercent' 80`,
+      );
+    else {
+      this.rejectUnknown(
+        "alerts.thresholds",
+        given,
+        fields,
+        (key) => `pulumi config rm --path 'alerts.thresholds.${key}'`,
+      );
+      for (const field of fields) {
+        if (given[field] === undefined) continue;
+        const value = given[field];
+        const limit = ALERT_THRESHOLD_LIMITS[field];
+        const fix = `Fix: pulumi config set --path 'alerts.thresholds.${field}' ${ALERT_THRESHOLD_DEFAULTS[field]}`;
+        if (typeof value !== "number" || !Number.isFinite(value))
+          this.problems.push(
+            `\`graasp:alerts.thresholds.${field}\` must be a number (found ${JSON.stringify(value)}). ${fix}`,
+          );
+        else if (value < 0 || (limit !== undefined && value > limit))
+          this.problems.push(
+            `\`graasp:alerts.thresholds.${field}\` is ${value}; use a number from 0${limit === undefined ? " up" : ` to ${limit}`}. ${fix}`,
+          );
+        else if (field === "tasksBelowDesiredMinutes" && !isInteger(value, 1, 1440))
+          this.problems.push(
+            `\`graasp:alerts.thresholds.${field}\` is ${value}; use a whole number of minutes from 1 to 1440. ${fix}`,
+          );
+        else thresholds[field] = value;
+      }
+    }
+    return { emails: validEmails, thresholds };
   }
 
   private object(key: string, fix: string): Json | undefined {

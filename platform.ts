@@ -22,6 +22,7 @@ import { STATE_TABLE, tierRuns } from "./components/deploymentStates";
 import { GraaspLoadBalancer } from "./components/loadBalancer";
 import { MaintenancePage, bypassConditions } from "./components/maintenance";
 import { bucketName } from "./components/naming";
+import { GraaspMonitoring } from "./components/monitoring";
 import { GraaspNetwork } from "./components/network";
 import { availabilityZones } from "./components/networkLayout";
 import { DatabasePower } from "./components/providers/databasePower";
@@ -246,6 +247,26 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
         ],
       },
     );
+
+  new GraaspMonitoring("monitoring", {
+    stack: config.stack,
+    region: config.region,
+    accountId,
+    emails: config.alerts.emails,
+    thresholds: config.alerts.thresholds,
+    behaviour,
+    targets: {
+      loadBalancer: loadBalancer.arnSuffix,
+      clusterName: cluster.clusterName,
+      databaseIdentifier: database.identifier,
+      // Catalog order: the creation order depends on the transition's direction.
+      services: SERVICE_NAMES.map((name) => ({
+        name,
+        tier: services.get(name)!.tier,
+        targetGroup: services.get(name)!.targetGroupArnSuffix,
+      })),
+    },
+  });
 
   // Roles and GitHub settings for the workflows, only where the stack is wired to a repository.
   if (config.github !== undefined)

@@ -55,6 +55,21 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>): Re
       return { id: `eipalloc-${name}`, allocationId: `eipalloc-${name}`, publicIp: "198.51.100.7" };
     case "aws:ec2/natGateway:NatGateway":
       return { id: `nat-${name}` };
+    case "aws:sns/topic:Topic":
+      return { arn: arn("sns", inputs.name ?? name), name: inputs.name ?? name };
+    case "aws:sns/topicSubscription:TopicSubscription":
+      return { arn: arn("sns", `${name}:0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6`) };
+    case "aws:kms/key:Key":
+      return {
+        arn: arn("kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+        keyId: "1234abcd-12ab-34cd-56ef-1234567890ab",
+      };
+    case "aws:cloudwatch/metricAlarm:MetricAlarm":
+      return { arn: arn("cloudwatch", `alarm:${inputs.name ?? name}`) };
+    case "aws:cloudwatch/dashboard:Dashboard":
+      return {
+        dashboardArn: `arn:aws:cloudwatch::${ACCOUNT_ID}:dashboard/${inputs.dashboardName}`,
+      };
     case "aws:ec2/securityGroup:SecurityGroup":
       return { id: `sg-${name}`, arn: arn("ec2", `security-group/sg-${name}`) };
     case "aws:lb/loadBalancer:LoadBalancer":

@@ -22,6 +22,8 @@ const ALLOWED_CHANGES: Readonly<Record<string, readonly RegExp[]>> = {
   // The bypass header condition comes and goes with maintenance.
   [RULE]: [/^conditions\[\d\]/],
   [DYNAMIC]: [/^desiredState$/],
+  // Alarms only switch their notifications with the state.
+  "aws:cloudwatch/metricAlarm:MetricAlarm": [/^actionsEnabled$/],
   // The NAT gateway, its address and routes come and go with `tasksMayRun` (never changed).
   ...Object.fromEntries(NAT_TYPES.map((type) => [type, []])),
 };
@@ -118,6 +120,16 @@ for (const stack of STACKS)
           ].map((name) => `changed ${name}`),
           ...["go", "account", "auth", "player", "builder", "analytics", "association"].map(
             (host) => `changed load-balancer-redirect-${host}`,
+          ),
+          // Every alarm stops notifying, and the database's "awake while stopped" one starts.
+          "changed monitoring-load-balancer-5xx",
+          ...["core", "etherpad", "library", "umami", "admin"].flatMap((name) => [
+            `changed monitoring-${name}-target-5xx`,
+            `changed monitoring-${name}-unhealthy-targets`,
+          ]),
+          ...SERVICE_NAMES.map((name) => `changed monitoring-${name}-tasks-below-desired`),
+          ...["cpu", "free-storage", "free-memory", "connections", "awake-while-stopped"].map(
+            (role) => `changed monitoring-database-${role}`,
           ),
           // Production's single NAT gateway goes while nothing runs; staging has none.
           ...(stack === "production"
