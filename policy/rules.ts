@@ -16,6 +16,7 @@ import {
   internetIngressWebOnly,
   noPublicPostgres,
 } from "./networkRules";
+import { alarmTopicEncrypted, productionAlarmsNotify } from "./monitoringRules";
 import {
   capacityProviderWeights,
   githubOidcTrustScoped,
@@ -29,6 +30,7 @@ export * from "./common";
 export * from "./databaseRules";
 export * from "./networkRules";
 export * from "./workloadRules";
+export * from "./monitoringRules";
 
 export const GRAASP_POLICIES: ReadonlyArray<ResourceValidationPolicy | StackValidationPolicy> = [
   rdsNotPublic,
@@ -46,4 +48,6 @@ export const GRAASP_POLICIES: ReadonlyArray<ResourceValidationPolicy | StackVali
   capacityProviderWeights,
   stoppedScalesToZero,
   githubOidcTrustScoped,
+  productionAlarmsNotify,
+  alarmTopicEncrypted,
 ];
