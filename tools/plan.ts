@@ -22,6 +22,7 @@ import {
   planTransition,
   transitionExitCode,
 } from "./planModel";
+import { CostError } from "./cost";
 import { renderPlan } from "./planReport";
 import { FORMATS, Format } from "./reportFormat";
 import { StackFileError, hidePlaceholders, readStackConfig } from "./stackFile";
@@ -38,6 +39,7 @@ Options:
   --from <state> --to <state>
                           print what changing the state adds, removes and changes
   --format <format>       text (default), markdown or json
+  --cost                  print the monthly cost estimate line by line (json always has it)
 
 States: ${DEPLOYMENT_STATES.join(", ")}
 Exit codes: 0 done; 1 the transition touches a stateful resource; 2 bad arguments, stack file
@@ -50,6 +52,8 @@ export interface PlanArgs {
   readonly to?: DeploymentState;
   readonly format: Format;
   readonly help: boolean;
+  /** Print the monthly estimate line by line (`--cost`). */
+  readonly cost: boolean;
 }
 
 export class UsageError extends Error {}
@@ -61,10 +65,15 @@ type Option = (typeof OPTIONS)[number];
 export function parseArgs(argv: readonly string[]): PlanArgs {
   const given = new Map<Option, string>();
   let help = false;
+  let cost = false;
   for (let i = 0; i < argv.length; i++) {
     const argument = argv[i];
     if (argument === "--help" || argument === "-h") {
       help = true;
+      continue;
+    }
+    if (argument === "--cost") {
+      cost = true;
       continue;
     }
     if (!argument.startsWith("--")) throw new UsageError(`Unexpected argument "${argument}".`);
@@ -78,7 +87,7 @@ export function parseArgs(argv: readonly string[]): PlanArgs {
     if (given.has(option)) throw new UsageError(`${option} is given twice.`);
     given.set(option, value);
   }
-  if (help) return { stack: "", format: "text", help };
+  if (help) return { stack: "", format: "text", help, cost };
 
   const stack = given.get("--stack");
   if (stack === undefined) throw new UsageError("Missing --stack <name>.");
@@ -103,7 +112,7 @@ export function parseArgs(argv: readonly string[]): PlanArgs {
     throw new UsageError("--from and --to must be given together.");
   if (from !== undefined && from === to)
     throw new UsageError(`--from and --to are the same state ("${from}").`);
-  return { stack, state, from, to, format: format as Format, help };
+  return { stack, state, from, to, format: format as Format, help, cost };
 }
 
 function splitOnce(text: string, separator: string): [string, string | undefined] {
@@ -137,18 +146,22 @@ export async function runPlan(argv: readonly string[], io: PlanIo): Promise<numb
       const from = await evaluateState(stackConfig, args.from, masker);
       const to = await evaluateState(stackConfig, args.to, masker);
       const plan = planTransition(from, to);
-      out(renderTransition(plan, stackConfig, args.format));
+      out(renderTransition(plan, stackConfig, args.format, args.cost));
       return transitionExitCode(plan);
     }
     const evaluation = await evaluateState(stackConfig, args.state, masker);
-    out(renderPlan(evaluation, stackConfig, args.format));
+    out(renderPlan(evaluation, stackConfig, args.format, args.cost));
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
       err(`error: ${error.message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (error instanceof StackFileError || error instanceof ConfigError) {
+    if (
+      error instanceof StackFileError ||
+      error instanceof ConfigError ||
+      error instanceof CostError
+    ) {
       err(`${error.message}\n`);
       return 2;
     }
