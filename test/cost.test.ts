@@ -1,0 +1,269 @@
+/*
+ * The monthly estimate: the arithmetic on hand-made resources, and the figures of both
+ * committed stacks in all four states, pinned so that a change that makes a state dearer shows
+ * in review. What this cannot prove: AWS's current prices (see tools/pricing.ts for where each
+ * figure comes from) or real usage (LCUs, NAT and log volumes are stated assumptions).
+ */
+import { expect } from "chai";
+import * as path from "path";
+import { runPlan } from "../tools/plan";
+import { Evaluation, SecretMasker, planTransition } from "../tools/planModel";
+import { renderTransitions } from "../tools/transitions";
+import { CostError, costDifference, estimateCost, scheduleCost, spotShare } from "../tools/cost";
+import { HOURS_PER_MONTH, REGION_PRICES } from "../tools/pricing";
+import { STACKS } from "./fixtures";
+import { STATES, scenario } from "./scenarios";
+
+const task = (family: string, cpu: number, memory: number, architecture = "X86_64") => ({
+  type: "aws:ecs/taskDefinition:TaskDefinition",
+  name: `${family}-task`,
+  inputs: {
+    family,
+    cpu: String(cpu),
+    memory: String(memory),
+    runtimePlatform: { cpuArchitecture: architecture },
+  },
+});
+const service = (
+  name: string,
+  desiredCount: number,
+  strategy: object[],
+  assignPublicIp = false,
+) => ({
+  type: "aws:ecs/service:Service",
+  name: `${name}-service`,
+  inputs: {
+    name,
+    desiredCount,
+    taskDefinition: `arn:aws:ecs:eu-central-1:123456789012:task-definition/graasp-x-${name}:3`,
+    capacityProviderStrategies: strategy,
+    networkConfiguration: { assignPublicIp },
+    loadBalancers: [],
+  },
+});
+const ON_DEMAND = [{ capacityProvider: "FARGATE", base: 0, weight: 1 }];
+const UPSCALE = [
+  { capacityProvider: "FARGATE", base: 1, weight: 1 },
+  { capacityProvider: "FARGATE_SPOT", base: 0, weight: 3 },
+];
+
+describe("cost estimate: arithmetic", () => {
+  it("places base tasks first, then splits the rest by weight", () => {
+    expect(spotShare(1, UPSCALE)).to.equal(0);
+    expect(spotShare(5, UPSCALE)).to.equal(3 / 5);
+    expect(spotShare(2, [{ capacityProvider: "FARGATE_SPOT", base: 0, weight: 1 }])).to.equal(1);
+    expect(spotShare(0, UPSCALE)).to.equal(0);
+  });
+
+  it("prices Fargate from size, count, architecture, spot share and public IPs", () => {
+    const prices = REGION_PRICES["eu-central-1"];
+    const estimate = estimateCost(
+      [
+        task("graasp-x-api", 1024, 2048, "ARM64"),
+        service("api", 2, ON_DEMAND, true),
+        task("graasp-x-idle", 256, 512),
+        service("idle", 0, ON_DEMAND),
+      ],
+      "eu-central-1",
+    );
+    const hourly = prices.fargateVcpuHour.arm64.usd + 2 * prices.fargateGbHour.arm64.usd;
+    expect(estimate.lines.map((l) => [l.key, l.item, l.quantity, l.unit])).to.deep.equal([
+      [
+        "fargate:api",
+        "Fargate api (1 vCPU, 2 GB, arm64, 0% spot)",
+        2 * HOURS_PER_MONTH,
+        "task-hours",
+      ],
+      ["ipv4-tasks", "Public IPv4: tasks", 2 * HOURS_PER_MONTH, "address-hours"],
+      ["cloudwatch-log-ingestion", "CloudWatch log ingestion", 2, "GB"],
+    ]);
+    expect(estimate.lines[0].monthlyUsd).to.equal(Math.round(hourly * 1460 * 100) / 100);
+    expect(estimate.lines[1].monthlyUsd).to.equal(7.3);
+    expect(estimate.lines[2].monthlyUsd).to.equal(1.26);
+    expect(estimate.monthlyUsd).to.equal(
+      Math.round((estimate.lines[0].monthlyUsd + 7.3 + 1.26) * 100) / 100,
+    );
+  });
+
+  it("bills a stopped database's storage only, and a Multi-AZ one twice", () => {
+    const rds = (multiAz: boolean) => ({
+      type: "aws:rds/instance:Instance",
+      name: "db",
+      inputs: { instanceClass: "db.t4g.small", allocatedStorage: 50, multiAz },
+    });
+    const power = (desiredState: string) => ({
+      type: "pulumi-nodejs:dynamic:Resource",
+      name: "database-power",
+      inputs: { desiredState },
+    });
+    const stopped = estimateCost([rds(false), power("stopped")], "eu-central-1");
+    expect(stopped.lines.map((l) => [l.item, l.monthlyUsd])).to.deep.equal([
+      ["RDS db.t4g.small (stopped)", 0],
+      ["RDS gp3 storage", 6.85],
+    ]);
+    const multiAz = estimateCost([rds(true), power("available")], "eu-central-1");
+    expect(multiAz.lines.map((l) => [l.item, l.quantity, l.monthlyUsd])).to.deep.equal([
+      ["RDS db.t4g.small Multi-AZ", 1460, 55.48],
+      ["RDS gp3 storage", 100, 13.7],
+    ]);
+  });
+
+  it("refuses what it cannot price, naming the fix", () => {
+    expect(() => estimateCost([], "us-west-2")).to.throw(
+      CostError,
+      "No prices for region us-west-2: add it to tools/pricing.ts (known: eu-central-1, eu-central-2).",
+    );
+    expect(() =>
+      estimateCost(
+        [
+          {
+            type: "aws:rds/instance:Instance",
+            name: "db",
+            inputs: { instanceClass: "db.x9.huge" },
+          },
+        ],
+        "eu-central-2",
+      ),
+    ).to.throw(
+      CostError,
+      "No price for RDS class db.x9.huge in eu-central-2: add it to tools/pricing.ts.",
+    );
+  });
+
+  it("weighs a weekly schedule by its hours", () => {
+    expect(scheduleCost(168, 0, 84)).to.equal(84);
+    expect(scheduleCost(100, 20, 55)).to.equal(46.19);
+  });
+});
+
+/** USD per month of each committed stack in each state (eu-central-2, tools/pricing.ts). */
+const PINNED: Record<string, Record<string, number>> = {
+  staging: { running: 176.92, restricted: 176.92, "db-only": 89.75, stopped: 47.48 },
+  production: { running: 288.3, restricted: 288.3, "db-only": 160.78, stopped: 47.48 },
+};
+
+for (const stack of STACKS)
+  describe(`cost of ${stack}`, function () {
+    this.timeout(20_000);
+    for (const state of STATES)
+      it(`${state}: ${PINNED[stack][state]} USD per month`, async () => {
+        const { registrations } = await scenario(stack, state);
+        expect(estimateCost(registrations, "eu-central-2").monthlyUsd).to.equal(
+          PINNED[stack][state],
+        );
+      });
+
+    it("stopped pays only for the load balancer, storage, secrets and monitoring", async () => {
+      const { registrations } = await scenario(stack, "stopped");
+      expect(
+        estimateCost(registrations, "eu-central-2").lines.map((l) => `${l.item}: ${l.monthlyUsd}`),
+      ).to.deep.equal([
+        `RDS ${stack === "staging" ? "db.t4g.micro" : "db.t4g.small"} (stopped): 0`,
+        "RDS gp3 storage: 3.01",
+        "Load balancer: 21.68",
+        "Load balancer capacity units: 0.64",
+        "Public IPv4: load balancer: 10.95",
+        "Secrets Manager secrets: 3.2",
+        "CloudWatch alarms: 4",
+        "CloudWatch dashboards: 3",
+        "KMS keys: 1",
+      ]);
+    });
+  });
+
+describe("cost in the reports", function () {
+  this.timeout(30_000);
+  const projectDir = path.resolve(__dirname, "..");
+  const run = async (argv: string[]) => {
+    const output = { out: "", err: "" };
+    const code = await runPlan(argv, {
+      projectDir,
+      out: (text) => (output.out += text),
+      err: (text) => (output.err += text),
+    });
+    return { code, ...output };
+  };
+
+  it("production's NAT gateway leaves with the last task and its cost with it", async () => {
+    const [running, stopped] = await Promise.all([
+      scenario("production", "running"),
+      scenario("production", "stopped"),
+    ]);
+    const difference = costDifference(
+      estimateCost(running.registrations, "eu-central-2"),
+      estimateCost(stopped.registrations, "eu-central-2"),
+    );
+    expect(difference.filter((c) => c.key.startsWith("nat") || c.key === "ipv4-nat")).to.deep.equal(
+      [
+        { key: "nat", item: "NAT gateways", beforeUsd: 41.76, afterUsd: 0 },
+        { key: "nat-data", item: "NAT gateway data", beforeUsd: 0.57, afterUsd: 0 },
+        { key: "ipv4-nat", item: "Public IPv4: NAT addresses", beforeUsd: 3.65, afterUsd: 0 },
+      ],
+    );
+  });
+
+  it("plan --cost prints the estimate line by line; json carries it; a transition its difference", async () => {
+    const text = await run(["--stack", "staging", "--state", "stopped", "--cost"]);
+    expect(text.code).to.equal(0);
+    const lines = text.out.split("\n");
+    expect(lines).to.include("Monthly cost estimate (eu-central-2)");
+    expect(lines).to.include("  Load balancer                    21.68 USD  730 hours × 0.0297");
+    expect(lines).to.include("  Total per month                  47.48 USD");
+    expect(lines).to.include(
+      "Alerts: 25 alarms notify nobody: `graasp:alerts.emails` is not set. Fix: pulumi config set --path 'alerts.emails[0]' <address>",
+    );
+
+    const json = await run(["--stack", "production", "--format", "json"]);
+    const parsed = JSON.parse(json.out);
+    expect(parsed.cost.monthlyUsd).to.equal(288.3);
+    expect(parsed.cost.lines).to.have.length(22);
+    expect(parsed.cost.lines[0]).to.deep.equal({
+      key: "fargate:iframely",
+      item: "Fargate iframely (0.25 vCPU, 0.5 GB, x86_64, 0% spot)",
+      quantity: 730,
+      unit: "task-hours",
+      unitUsd: 0.015615,
+      monthlyUsd: 11.4,
+    });
+
+    const transition = await run(["--stack", "staging", "--from", "stopped", "--to", "running"]);
+    expect(transition.out.split("\n")).to.include(
+      "Monthly cost: 47.48 USD → 176.92 USD (+129.44 USD)",
+    );
+  });
+});
+
+describe("cost column of npm run transitions", function () {
+  this.timeout(20_000);
+  it("shows each transition's monthly cost before and after", async () => {
+    const masker = new SecretMasker([]);
+    const evaluation = async (state: "running" | "stopped"): Promise<Evaluation> => ({
+      stack: "staging",
+      state,
+      environment: "staging",
+      region: "eu-central-2",
+      domain: "stage.graasp.org",
+      appVersion: "v1.66.0",
+      resources: masker.normalize((await scenario("staging", state)).registrations),
+    });
+    const plan = planTransition(await evaluation("running"), await evaluation("stopped"));
+    const text = renderTransitions(
+      [{ stack: "staging", fileName: "Pulumi.staging.yaml", plans: [plan] }],
+      "text",
+    );
+    const [header, row] = text.split("\n").filter((line) => line.startsWith("  "));
+    expect(header).to.include("Cost/month (USD)");
+    expect(row).to.include("176.92 → 47.48 (-129.44)");
+    const json = JSON.parse(
+      renderTransitions(
+        [{ stack: "staging", fileName: "Pulumi.staging.yaml", plans: [plan] }],
+        "json",
+      ),
+    );
+    expect(json[0].transitions[0].cost).to.deep.equal({
+      fromMonthlyUsd: 176.92,
+      toMonthlyUsd: 47.48,
+      differenceUsd: -129.44,
+    });
+  });
+});
