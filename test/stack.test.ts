@@ -133,7 +133,19 @@ for (const stack of STACKS)
           "aws:rds/instance:Instance": 1,
           "aws:appautoscaling/target:Target": 3,
           "aws:appautoscaling/policy:Policy": 3,
+          "graasp:index:GraaspMonitoring": 1,
+          "aws:cloudwatch/metricAlarm:MetricAlarm": 25,
+          "aws:cloudwatch/dashboard:Dashboard": 1,
+          "aws:sns/topic:Topic": 1,
+          "aws:sns/topicPolicy:TopicPolicy": 1,
+          "aws:kms/key:Key": 1,
+          "aws:kms/alias:Alias": 1,
         });
+        const nat = production && state !== "stopped" ? 1 : 0;
+        expect([counts["aws:ec2/natGateway:NatGateway"], counts["aws:ec2/eip:Eip"]]).to.deep.equal(
+          nat ? [1, 1] : [undefined, undefined],
+        );
+        expect(counts["aws:ec2/route:Route"]).to.equal(1 + 3 * nat);
         expect(counts[RULE]).to.equal(EXPECTED_COUNTS[state].rules);
         expect(counts[DYNAMIC]).to.equal(EXPECTED_COUNTS[state].dynamic);
       });
