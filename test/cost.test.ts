@@ -9,6 +9,8 @@ import * as path from "path";
 import { runPlan } from "../tools/plan";
 import { Evaluation, SecretMasker, planTransition } from "../tools/planModel";
 import { renderTransitions } from "../tools/transitions";
+import { renderPlan } from "../tools/planReport";
+import { renderTransition } from "../tools/transitionReport";
 import { CostError, costDifference, estimateCost, scheduleCost, spotShare } from "../tools/cost";
 import { HOURS_PER_MONTH, REGION_PRICES } from "../tools/pricing";
 import { STACKS } from "./fixtures";
@@ -212,9 +214,33 @@ describe("cost in the reports", function () {
     expect(lines).to.include(
       "Alerts: 25 alarms notify nobody: `graasp:alerts.emails` is not set. Fix: pulumi config set --path 'alerts.emails[0]' <address>",
     );
+  });
+});
 
-    const json = await run(["--stack", "production", "--format", "json"]);
-    const parsed = JSON.parse(json.out);
+const masker = new SecretMasker([]);
+/** An offline-plan evaluation from the shared scenario, instead of evaluating again. */
+async function evaluationOf(
+  stack: "staging" | "production",
+  state: "running" | "stopped",
+): Promise<Evaluation> {
+  return {
+    stack,
+    state,
+    environment: stack,
+    region: "eu-central-2",
+    domain: stack === "staging" ? "stage.graasp.org" : "graasp.org",
+    appVersion: "v1.66.0",
+    resources: masker.normalize((await scenario(stack, state)).registrations),
+  };
+}
+const noSecrets = { fileName: "Pulumi.x.yaml", absentSecrets: [], warnings: [] };
+
+describe("cost in the json plan and the transition report", function () {
+  this.timeout(20_000);
+  it("json carries cost, a transition its difference", async () => {
+    const parsed = JSON.parse(
+      renderPlan(await evaluationOf("production", "running"), noSecrets, "json"),
+    );
     expect(parsed.cost.monthlyUsd).to.equal(288.3);
     expect(parsed.cost.lines).to.have.length(22);
     expect(parsed.cost.lines[0]).to.deep.equal({
@@ -225,28 +251,29 @@ describe("cost in the reports", function () {
       unitUsd: 0.015615,
       monthlyUsd: 11.4,
     });
-
-    const transition = await run(["--stack", "staging", "--from", "stopped", "--to", "running"]);
-    expect(transition.out.split("\n")).to.include(
+    const plan = planTransition(
+      await evaluationOf("staging", "stopped"),
+      await evaluationOf("staging", "running"),
+    );
+    expect(renderTransition(plan, noSecrets, "text").split("\n")).to.include(
       "Monthly cost: 47.48 USD → 176.92 USD (+129.44 USD)",
     );
+    const json = JSON.parse(renderTransition(plan, noSecrets, "json"));
+    expect([
+      json.cost.from.monthlyUsd,
+      json.cost.to.monthlyUsd,
+      json.cost.differenceUsd,
+    ]).to.deep.equal([47.48, 176.92, 129.44]);
   });
 });
 
 describe("cost column of npm run transitions", function () {
   this.timeout(20_000);
   it("shows each transition's monthly cost before and after", async () => {
-    const masker = new SecretMasker([]);
-    const evaluation = async (state: "running" | "stopped"): Promise<Evaluation> => ({
-      stack: "staging",
-      state,
-      environment: "staging",
-      region: "eu-central-2",
-      domain: "stage.graasp.org",
-      appVersion: "v1.66.0",
-      resources: masker.normalize((await scenario("staging", state)).registrations),
-    });
-    const plan = planTransition(await evaluation("running"), await evaluation("stopped"));
+    const plan = planTransition(
+      await evaluationOf("staging", "running"),
+      await evaluationOf("staging", "stopped"),
+    );
     const text = renderTransitions(
       [{ stack: "staging", fileName: "Pulumi.staging.yaml", plans: [plan] }],
       "text",
