@@ -26,6 +26,12 @@ const SETTINGS: Readonly<Record<string, Reader>> = {
     ["via", i.natGatewayId ?? i.gatewayId],
   ],
   "aws:ec2/securityGroup:SecurityGroup": (i) => [["description", i.description]],
+  "aws:cloudwatch/metricAlarm:MetricAlarm": (i) => [
+    ["actions", i.actionsEnabled === false ? "off in this state" : "on"],
+    ["when", `${i.comparisonOperator} ${i.threshold}`],
+  ],
+  "aws:sns/topic:Topic": (i) => [["kms", i.kmsMasterKeyId]],
+  "aws:sns/topicSubscription:TopicSubscription": (i) => [["email", i.endpoint]],
   "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (i) => [
     ["ingress", `${ports(i)} from ${peer(i)}`],
   ],
