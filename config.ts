@@ -23,8 +23,11 @@ import {
   DeploymentState,
   isDeploymentState,
 } from "./components/deploymentStates";
+import { domainProblems, stackNameProblems } from "./components/awsLimits";
+import { FieldSpecs, didYouMean, typeProblem } from "./components/configFields";
 import { isValidFargateSize } from "./components/fargate";
 import { isRfc1918 } from "./components/networkLayout";
+import { STATE_BUCKET_PATTERN } from "./components/ciAccessPolicies";
 
 export const NAT_STRATEGIES = ["none", "single", "perAz"] as const;
 export type NatStrategy = (typeof NAT_STRATEGIES)[number];
@@ -62,6 +65,8 @@ export interface GithubSettings {
   readonly productionReviewers: readonly string[];
   /** An existing GitHub OIDC provider in the account; unset: the stack creates it. */
   readonly oidcProviderArn?: string;
+  /** This account's Pulumi state bucket (DIY backend), in the stack's region. */
+  readonly stateBucket: string;
 }
 
 /** Alarm thresholds (`graasp:alerts.thresholds.*`); each alarm compares one of them. */
@@ -117,18 +122,28 @@ export interface RawConfig {
   readonly secretKeys: ReadonlySet<string>;
 }
 
-export class ConfigError extends Error {
+/**
+ * Every problem of a stack's configuration. A `pulumi.RunError`, which the Pulumi runner prints
+ * as its message alone (no stack trace, no object dump). `problems` name the key and the fix
+ * without the stack; the message adds `-s <stack>` to every `pulumi config` command.
+ */
+export class ConfigError extends pulumi.RunError {
   constructor(
-    readonly stack: string,
+    readonly stackName: string,
     readonly problems: readonly string[],
   ) {
     const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
     super(
-      `Invalid configuration for stack "${stack}" (${count}):\n` +
-        problems.map((problem) => `  - ${problem}`).join("\n"),
+      `Invalid configuration for stack "${stackName}" (${count}):\n` +
+        problems.map((problem) => `  - ${withStackFlag(problem, stackName)}`).join("\n"),
     );
     this.name = "ConfigError";
   }
+}
+
+/** `pulumi config set x` → `pulumi config set -s <stack> x`, so a fix targets the right stack. */
+export function withStackFlag(text: string, stack: string): string {
+  return text.replace(/pulumi config (set|rm) /g, `pulumi config $1 -s ${stack} `);
 }
 
 export const DATABASE_DEFAULTS: Readonly<Record<Environment, DatabaseSettings>> = {
@@ -148,6 +163,37 @@ export const DATABASE_DEFAULTS: Readonly<Record<Environment, DatabaseSettings>> 
     multiAz: false,
     engineMajorVersion: 16,
   },
+};
+const DATABASE_FIELDS: FieldSpecs = {
+  instanceClass: { type: "string", example: "db.t4g.micro" },
+  storageGb: { type: "integer", example: "20" },
+  maxStorageGb: { type: "integer", example: "1000" },
+  backupRetentionDays: { type: "integer", example: "7" },
+  multiAz: { type: "boolean", example: "false" },
+  engineMajorVersion: { type: "integer", example: "16" },
+};
+const SERVICE_FIELDS: FieldSpecs = {
+  cpu: { type: "integer", example: "512" },
+  memory: { type: "integer", example: "1024" },
+  desiredCount: { type: "integer", example: "1" },
+  maxCount: { type: "integer", example: "8" },
+  spot: { type: "string", example: "none" },
+  image: { type: "string", example: "<repository>:<version>" },
+};
+const NETWORK_FIELDS: FieldSpecs = {
+  cidr: { type: "string", example: "<network>/16" },
+  natStrategy: { type: "string", example: "single" },
+};
+const TRANSITION_FIELDS: FieldSpecs = {
+  assumeRoleArn: { type: "string", example: "arn:aws:iam::<account>:role/<name>" },
+  databaseTimeoutMinutes: { type: "integer", example: "30" },
+  migrationTimeoutMinutes: { type: "integer", example: "60" },
+};
+const GITHUB_FIELDS: FieldSpecs = {
+  repository: { type: "string", example: "graasp/graasp-infrastructure" },
+  productionReviewers: { type: "list", example: "<login>" },
+  oidcProviderArn: { type: "string", example: "<provider ARN>" },
+  stateBucket: { type: "string", example: "graasp-pulumi-state-<account>" },
 };
 const MINIMUM_BACKUP_DAYS: Readonly<Record<Environment, number>> = { staging: 1, production: 7 };
 
@@ -178,17 +224,47 @@ const ALERT_THRESHOLD_LIMITS: Partial<Record<keyof AlertThresholds, number>> = {
   databaseCpuPercent: 100,
   tasksBelowDesiredMinutes: 1440,
 };
+const ALERT_THRESHOLD_FIELDS: FieldSpecs = Object.fromEntries(
+  Object.entries(ALERT_THRESHOLD_DEFAULTS).map(([field, value]) => [
+    field,
+    { type: "number", example: String(value) },
+  ]),
+);
 const EMAIL_PATTERN = /^[^\s@"'<>(),;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
 const TRANSITION_DEFAULTS = { databaseTimeoutMinutes: 30, migrationTimeoutMinutes: 60 };
 
+/** Fix examples; never one environment's value, which would be wrong for the other. */
 const EXAMPLES: Readonly<Record<string, string>> = {
-  environment: "staging",
+  environment: `<${ENVIRONMENTS.join("|")}>`,
   deploymentState: "running",
-  domain: "stage.graasp.org",
+  domain: "<apex domain, e.g. example.org>",
   certificateArn: "arn:aws:acm:<region>:<account>:certificate/<id>",
   containerRegistry: "<account>.dkr.ecr.<region>.amazonaws.com",
   appVersion: "v1.66.0",
 };
+
+/**
+ * Every top-level `graasp:*` key the program reads, one per line: adding a key is adding its
+ * line here (and its Reader method). Any other `graasp:*` key in the stack is refused as a typo.
+ */
+export const CONFIG_KEYS = [
+  "environment",
+  "deploymentState",
+  "domain",
+  "certificateArn",
+  "containerRegistry",
+  "appVersion",
+  "maintenanceBypassToken",
+  "maintenanceHeaderName",
+  "secrets",
+  "appSettings",
+  "database",
+  "services",
+  "network",
+  "transitions",
+  "github",
+  "alerts",
+] as const;
 
 const DOMAIN_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -205,21 +281,20 @@ const REPOSITORY_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1
 const GITHUB_LOGIN_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 const FLOATING_TAGS = ["latest", "main", "master", "nightly", "stable", "edge", "dev"];
 
-/** Reads the stack's configuration from the Pulumi engine and validates it. */
+/**
+ * Reads the stack's configuration from the Pulumi engine and validates it. Every `graasp:*` key
+ * the stack has is read (`allConfig`), so that an unknown one is reported, not ignored.
+ */
 export function loadConfig(): GraaspConfig {
-  const keys = [
-    ...["environment", "deploymentState", "domain", "certificateArn", "containerRegistry"],
-    ...["appVersion", "maintenanceBypassToken", "maintenanceHeaderName", "secrets", "appSettings"],
-    ...["database", "services", "network", "transitions", "github", "alerts"],
-  ];
+  const all = pulumi.runtime.allConfig();
   const values: Record<string, string | undefined> = {};
   const secretKeys = new Set<string>();
-  const graasp = new pulumi.Config("graasp");
-  for (const key of keys) {
-    values[key] = graasp.get(key);
-    if (isConfigSecret(`graasp:${key}`)) secretKeys.add(`graasp:${key}`);
+  for (const [fullKey, value] of Object.entries(all)) {
+    if (!fullKey.startsWith("graasp:")) continue;
+    values[fullKey.slice("graasp:".length)] = value;
+    if (isConfigSecret(fullKey)) secretKeys.add(fullKey);
   }
-  values["aws:region"] = new pulumi.Config("aws").get("region");
+  values["aws:region"] = all["aws:region"];
   const config = parseConfig({ values, secretKeys }, pulumi.getStack());
   for (const warning of configWarnings({ values, secretKeys })) pulumi.log.warn(warning);
   return config;
@@ -251,7 +326,8 @@ export function configWarnings(raw: RawConfig): string[] {
 /** Validates raw configuration; throws one `ConfigError` listing every problem. */
 export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
   const problems: string[] = [];
-  const reader = new Reader(raw, problems);
+  const reader = new Reader(raw, problems, stack);
+  reader.rejectUnknownKeys(CONFIG_KEYS);
 
   const environment = reader.oneOf("environment", ENVIRONMENTS);
   const stateText = reader.required("deploymentState");
@@ -306,6 +382,10 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
   const github = reader.github(env);
   const alerts = reader.alerts();
 
+  // AWS limits on what the stack name and the domain become, before anything registers.
+  problems.push(...stackNameProblems(stack));
+  if (domain !== undefined) problems.push(...domainProblems(domain));
+
   if (problems.length > 0) throw new ConfigError(stack, problems);
   return deepFreeze({
     stack,
@@ -337,7 +417,18 @@ class Reader {
   constructor(
     private readonly raw: RawConfig,
     private readonly problems: string[],
+    private readonly stack = "<stack>",
   ) {}
+
+  /** Top-level `graasp:*` keys the program does not read: typos, reported with the nearest key. */
+  rejectUnknownKeys(known: readonly string[]): void {
+    for (const key of Object.keys(this.raw.values))
+      if (!key.includes(":") && !known.includes(key))
+        this.problems.push(
+          `\`graasp:${key}\` is not a configuration key of this program.${didYouMean(key, known, "graasp:")} ` +
+            `Fix: pulumi config rm ${key}`,
+        );
+  }
 
   required(key: string): string | undefined {
     const value = this.raw.values[key];
@@ -353,9 +444,13 @@ class Reader {
     const value = this.required(key);
     if (value === undefined) return undefined;
     if ((allowed as readonly string[]).includes(value)) return value as T;
+    // The stack's own name when it is one of the values (an environment named like its stack).
+    const example = (allowed as readonly string[]).includes(this.stack)
+      ? this.stack
+      : `<${allowed.join("|")}>`;
     this.problems.push(
       `\`graasp:${key}\` is "${value}"; expected one of ${allowed.join(", ")}. ` +
-        `Fix: pulumi config set ${key} ${allowed[0]}`,
+        `Fix: pulumi config set ${key} ${example}`,
     );
     return undefined;
   }
@@ -448,8 +543,13 @@ class Reader {
     const result = {} as Record<AppSettingKey, string>;
     for (const key of APP_SETTING_KEYS) {
       const value = object[key] ?? "";
-      if (typeof value !== "string")
-        this.problems.push(`\`graasp:appSettings.${key}\` must be a string. Fix: ${setOne(key)}`);
+      const wrongType = typeProblem(
+        `appSettings.${key}`,
+        value,
+        { type: "string", example: "<value>" },
+        setOne(key),
+      );
+      if (wrongType !== undefined) this.problems.push(wrongType);
       else if (value === "" && REQUIRED_APP_SETTINGS.includes(key))
         this.problems.push(
           `\`graasp:appSettings.${key}\` is missing or empty. Fix: ${setOne(key)}`,
@@ -468,14 +568,10 @@ class Reader {
   database(env: Environment, environmentKnown: boolean): DatabaseSettings {
     const defaults = DATABASE_DEFAULTS[env];
     const object = this.optionalObject("database") ?? {};
-    const fields = Object.keys(defaults) as (keyof DatabaseSettings)[];
-    this.rejectUnknown(
-      "database",
-      object,
-      fields,
-      (key) => `pulumi config rm --path 'database.${key}'`,
-    );
-    const settings = { ...defaults, ...pick(object, fields) } as DatabaseSettings;
+    const settings = {
+      ...defaults,
+      ...this.typedFields("database", object, DATABASE_FIELDS),
+    } as DatabaseSettings;
     const fix = (key: string, value: string) =>
       `Fix: pulumi config set --path 'database.${key}' ${value}`;
     if (!/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(String(settings.instanceClass)))
@@ -495,13 +591,10 @@ class Reader {
       this.problems.push(
         `\`graasp:database.backupRetentionDays\` is ${settings.backupRetentionDays}; ${env} keeps backups ${minimumBackup} to 35 days. ${fix("backupRetentionDays", String(defaults.backupRetentionDays))}`,
       );
-    if (typeof settings.multiAz !== "boolean")
+    // Below 16 is refused: Graasp runs on 16 today, and RDS cannot go back to an older major.
+    if (!isInteger(settings.engineMajorVersion, 16, 17))
       this.problems.push(
-        `\`graasp:database.multiAz\` must be true or false. ${fix("multiAz", "false")}`,
-      );
-    if (!isInteger(settings.engineMajorVersion, 13, 17))
-      this.problems.push(
-        `\`graasp:database.engineMajorVersion\` is ${settings.engineMajorVersion}; use a PostgreSQL major version from 13 to 17 (the minor version is managed by RDS). ${fix("engineMajorVersion", "16")}`,
+        `\`graasp:database.engineMajorVersion\` is ${settings.engineMajorVersion}; use PostgreSQL major version 16 or 17 (older majors are refused; the minor version is managed by RDS). ${fix("engineMajorVersion", "16")}`,
       );
     return settings;
   }
@@ -515,7 +608,6 @@ class Reader {
       (key) => `pulumi config rm --path 'services.${key}'`,
     );
     const result = {} as Record<ServiceName, ServiceSettings>;
-    const fields = ["cpu", "memory", "desiredCount", "maxCount", "spot", "image"] as const;
     for (const name of SERVICE_NAMES) {
       const override = object[name] ?? {};
       const path = `services.${name}`;
@@ -526,19 +618,16 @@ class Reader {
         result[name] = SERVICE_CATALOG[name].sizes[env];
         continue;
       }
-      this.rejectUnknown(
-        path,
-        override,
-        fields,
-        (key) => `pulumi config rm --path '${path}.${key}'`,
-      );
-      const settings = {
-        ...SERVICE_CATALOG[name].sizes[env],
-        ...pick(override, fields),
-      } as ServiceSettings;
+      const typed = this.typedFields(path, override, SERVICE_FIELDS);
+      const badType = (field: string) => field in override && !(field in typed);
+      const settings = { ...SERVICE_CATALOG[name].sizes[env], ...typed } as ServiceSettings;
       const fix = (field: string, value: string) =>
         `Fix: pulumi config set --path '${path}.${field}' ${value}`;
-      if (!isValidFargateSize(settings.cpu, settings.memory))
+      if (
+        !badType("cpu") &&
+        !badType("memory") &&
+        !isValidFargateSize(settings.cpu, settings.memory)
+      )
         this.problems.push(
           `\`graasp:${path}\` asks for cpu ${settings.cpu} with memory ${settings.memory}, which Fargate does not offer (e.g. cpu 256: memory 512-2048; cpu 1024: 2048-8192). ${fix("memory", "<a valid size>")}`,
         );
@@ -546,7 +635,7 @@ class Reader {
         this.problems.push(
           `\`graasp:${path}.maxCount\` is ${settings.maxCount}; use a whole number from 1 to 100. ${fix("maxCount", "8")}`,
         );
-      else if (!isInteger(settings.desiredCount, 1, settings.maxCount))
+      else if (!badType("maxCount") && !isInteger(settings.desiredCount, 1, settings.maxCount))
         this.problems.push(
           `\`graasp:${path}.desiredCount\` is ${settings.desiredCount}; use a whole number from 1 to maxCount (${settings.maxCount}); deployment states, not this key, take services to 0. ${fix("desiredCount", "1")}`,
         );
@@ -565,14 +654,10 @@ class Reader {
 
   network(env: Environment): NetworkSettings {
     const object = this.optionalObject("network") ?? {};
-    const fields = ["cidr", "natStrategy"] as const;
-    this.rejectUnknown(
-      "network",
-      object,
-      fields,
-      (key) => `pulumi config rm --path 'network.${key}'`,
-    );
-    const settings = { ...NETWORK_DEFAULTS[env], ...pick(object, fields) } as NetworkSettings;
+    const settings = {
+      ...NETWORK_DEFAULTS[env],
+      ...this.typedFields("network", object, NETWORK_FIELDS),
+    } as NetworkSettings;
     if (!isCidr(settings.cidr, 16, 20))
       this.problems.push(
         `\`graasp:network.cidr\` is "${settings.cidr}"; use an IPv4 network address with a prefix from /16 to /20 (room for 9 subnets). Fix: pulumi config set --path 'network.cidr' 10.0.0.0/16`,
@@ -596,14 +681,10 @@ class Reader {
 
   transitions(): TransitionSettings {
     const object = this.optionalObject("transitions") ?? {};
-    const fields = ["assumeRoleArn", "databaseTimeoutMinutes", "migrationTimeoutMinutes"] as const;
-    this.rejectUnknown(
-      "transitions",
-      object,
-      fields,
-      (key) => `pulumi config rm --path 'transitions.${key}'`,
-    );
-    const settings = { ...TRANSITION_DEFAULTS, ...pick(object, fields) } as TransitionSettings;
+    const settings = {
+      ...TRANSITION_DEFAULTS,
+      ...this.typedFields("transitions", object, TRANSITION_FIELDS),
+    } as TransitionSettings;
     if (
       settings.assumeRoleArn !== undefined &&
       !ROLE_ARN_PATTERN.test(String(settings.assumeRoleArn))
@@ -622,18 +703,13 @@ class Reader {
   github(env: Environment): GithubSettings | undefined {
     const object = this.optionalObject("github");
     if (object === undefined) return undefined;
-    const fields = ["repository", "productionReviewers", "oidcProviderArn"] as const;
-    this.rejectUnknown(
-      "github",
-      object,
-      fields,
-      (key) => `pulumi config rm --path 'github.${key}'`,
-    );
-    const settings = {
-      productionReviewers: [],
-      ...pick(object, fields),
-    } as unknown as GithubSettings;
-    if (typeof settings.repository !== "string" || !REPOSITORY_PATTERN.test(settings.repository))
+    const typed = this.typedFields("github", object, GITHUB_FIELDS);
+    const settings = { productionReviewers: [], ...typed } as unknown as GithubSettings;
+    if (
+      "repository" in typed
+        ? !REPOSITORY_PATTERN.test(settings.repository)
+        : !("repository" in object)
+    )
       this.problems.push(
         `\`graasp:github.repository\` is ${JSON.stringify(settings.repository)}; expected "owner/name" of a GitHub repository. Fix: pulumi config set --path 'github.repository' graasp/graasp-infrastructure`,
       );
@@ -641,7 +717,11 @@ class Reader {
     const validReviewers =
       Array.isArray(reviewers) &&
       reviewers.every((login) => typeof login === "string" && GITHUB_LOGIN_PATTERN.test(login));
-    if (!validReviewers || (env === "production" && reviewers.length === 0) || reviewers.length > 6)
+    const reviewersBadType = "productionReviewers" in object && !("productionReviewers" in typed);
+    if (
+      !reviewersBadType &&
+      (!validReviewers || (env === "production" && reviewers.length === 0) || reviewers.length > 6)
+    )
       this.problems.push(
         `\`graasp:github.productionReviewers\` is ${JSON.stringify(reviewers)}; production needs 1 to 6 GitHub logins who approve deployments. Fix: pulumi config set --path 'github.productionReviewers[0]' <login>`,
       );
@@ -651,6 +731,14 @@ class Reader {
     )
       this.problems.push(
         `\`graasp:github.oidcProviderArn\` is "${settings.oidcProviderArn}", not the ARN of a token.actions.githubusercontent.com OIDC provider. Fix: pulumi config rm --path 'github.oidcProviderArn' (the stack then creates one)`,
+      );
+    const bucketBadType = "stateBucket" in object && !("stateBucket" in typed);
+    if (
+      !bucketBadType &&
+      (typeof settings.stateBucket !== "string" || !STATE_BUCKET_PATTERN.test(settings.stateBucket))
+    )
+      this.problems.push(
+        `\`graasp:github.stateBucket\` is ${JSON.stringify(settings.stateBucket)}, not an S3 bucket name (3 to 63 of a-z 0-9 . -): the account's Pulumi state bucket (README, Bootstrap). Fix: pulumi config set --path 'github.stateBucket' graasp-pulumi-state-<account>`,
       );
     return settings;
   }
@@ -663,57 +751,76 @@ class Reader {
       ["emails", "thresholds"],
       (key) => `pulumi config rm --path 'alerts.${key}'`,
     );
-    const emailFix = "Fix: pulumi config set --path 'alerts.emails[0]' ops@graasp.org";
+    const emailFix = (index: number) =>
+      `pulumi config set --path 'alerts.emails[${index}]' ops@graasp.org`;
     const emails = object.emails ?? [];
     let validEmails: string[] = [];
-    if (!Array.isArray(emails))
-      this.problems.push(
-        `\`graasp:alerts.emails\` must be a list of e-mail addresses (found ${JSON.stringify(emails)}). ${emailFix}`,
-      );
+    const listProblem = typeProblem(
+      "alerts.emails",
+      emails,
+      { type: "list", example: "ops@graasp.org" },
+      `pulumi config rm --path 'alerts.emails', then ${emailFix(0)} (one address per index)`,
+    );
+    if (listProblem !== undefined) this.problems.push(listProblem);
     else {
-      emails.forEach((email, index) => {
+      (emails as unknown[]).forEach((email, index) => {
         if (typeof email !== "string" || !EMAIL_PATTERN.test(email))
           this.problems.push(
-            `\`graasp:alerts.emails[${index}]\` is ${JSON.stringify(email)}, which is not an e-mail address. Fix: pulumi config set --path 'alerts.emails[${index}]' ops@graasp.org`,
+            `\`graasp:alerts.emails[${index}]\` is ${JSON.stringify(email)}, which is not an e-mail address. Fix: ${emailFix(index)}`,
           );
       });
-      validEmails = emails.filter((email) => typeof email === "string");
+      validEmails = (emails as unknown[]).filter(
+        (email): email is string => typeof email === "string",
+      );
     }
-    const given = object.thresholds ?? {};
     const thresholds = { ...ALERT_THRESHOLD_DEFAULTS } as Record<keyof AlertThresholds, number>;
-    const fields = Object.keys(ALERT_THRESHOLD_DEFAULTS) as (keyof AlertThresholds)[];
-    if (!isObject(given))
+    const given = object.thresholds ?? {};
+    if (!isObject(given)) {
       this.problems.push(
         `\`graasp:alerts.thresholds\` must be an object of thresholds. Fix: pulumi config set --path 'alerts.thresholds.databaseCpuPercent' 80`,
       );
-    else {
-      this.rejectUnknown(
-        "alerts.thresholds",
-        given,
-        fields,
-        (key) => `pulumi config rm --path 'alerts.thresholds.${key}'`,
-      );
-      for (const field of fields) {
-        if (given[field] === undefined) continue;
-        const value = given[field];
-        const limit = ALERT_THRESHOLD_LIMITS[field];
-        const fix = `Fix: pulumi config set --path 'alerts.thresholds.${field}' ${ALERT_THRESHOLD_DEFAULTS[field]}`;
-        if (typeof value !== "number" || !Number.isFinite(value))
-          this.problems.push(
-            `\`graasp:alerts.thresholds.${field}\` must be a number (found ${JSON.stringify(value)}). ${fix}`,
-          );
-        else if (value < 0 || (limit !== undefined && value > limit))
-          this.problems.push(
-            `\`graasp:alerts.thresholds.${field}\` is ${value}; use a number from 0${limit === undefined ? " up" : ` to ${limit}`}. ${fix}`,
-          );
-        else if (field === "tasksBelowDesiredMinutes" && !isInteger(value, 1, 1440))
-          this.problems.push(
-            `\`graasp:alerts.thresholds.${field}\` is ${value}; use a whole number of minutes from 1 to 1440. ${fix}`,
-          );
-        else thresholds[field] = value;
-      }
+      return { emails: validEmails, thresholds };
+    }
+    const typed = this.typedFields("alerts.thresholds", given, ALERT_THRESHOLD_FIELDS);
+    for (const field of Object.keys(typed) as (keyof AlertThresholds)[]) {
+      const value = typed[field] as number;
+      const limit = ALERT_THRESHOLD_LIMITS[field];
+      const fix = `Fix: pulumi config set --path 'alerts.thresholds.${field}' ${ALERT_THRESHOLD_DEFAULTS[field]}`;
+      if (value < 0 || (limit !== undefined && value > limit))
+        this.problems.push(
+          `\`graasp:alerts.thresholds.${field}\` is ${value}; use a number from 0${limit === undefined ? " up" : ` to ${limit}`}. ${fix}`,
+        );
+      else if (field === "tasksBelowDesiredMinutes" && !isInteger(value, 1, 1440))
+        this.problems.push(
+          `\`graasp:alerts.thresholds.${field}\` is ${value}; use a whole number of minutes from 1 to 1440. ${fix}`,
+        );
+      else thresholds[field] = value;
     }
     return { emails: validEmails, thresholds };
+  }
+
+  /**
+   * The typed-field layer: reads an object's fields against their specs, reports unknown fields
+   * (with the nearest known one) and fields of the wrong type (`must be a number (found the
+   * string "20")`), and returns only the well-typed fields, so that range checks never see a
+   * value already reported. Use it for every new object key.
+   */
+  typedFields(path: string, object: Json, specs: FieldSpecs): Json {
+    const known = Object.keys(specs);
+    this.rejectUnknown(path, object, known, (key) => `pulumi config rm --path '${path}.${key}'`);
+    const typed: Json = {};
+    for (const field of known.filter((name) => name in object)) {
+      const spec = specs[field];
+      const fieldPath = `${path}.${field}`;
+      const fix =
+        spec.type === "list"
+          ? `pulumi config rm --path '${fieldPath}', then pulumi config set --path '${fieldPath}[0]' ${spec.example} (one item per index)`
+          : `pulumi config set --path '${fieldPath}' ${spec.example}`;
+      const problem = typeProblem(fieldPath, object[field], spec, fix);
+      if (problem === undefined) typed[field] = object[field];
+      else this.problems.push(problem);
+    }
+    return typed;
   }
 
   private object(key: string, fix: string): Json | undefined {
@@ -751,13 +858,10 @@ class Reader {
   ): void {
     for (const unknownKey of Object.keys(object).filter((k) => !known.includes(k)))
       this.problems.push(
-        `\`graasp:${key}.${unknownKey}\` is not a known key (a typo?); known keys: ${known.join(", ")}. Fix: ${removal(unknownKey)}`,
+        `\`graasp:${key}.${unknownKey}\` is not a known key (a typo?); known keys: ${known.join(", ")}.` +
+          `${didYouMean(unknownKey, known, `graasp:${key}.`)} Fix: ${removal(unknownKey)}`,
       );
   }
-}
-
-function pick(object: Json, fields: readonly string[]): Json {
-  return Object.fromEntries(Object.entries(object).filter(([key]) => fields.includes(key)));
 }
 
 function isObject(value: unknown): value is Json {

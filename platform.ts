@@ -27,6 +27,7 @@ import { GraaspNetwork } from "./components/network";
 import { availabilityZones } from "./components/networkLayout";
 import { DatabasePower } from "./components/providers/databasePower";
 import { MigrationRun } from "./components/providers/migrationRun";
+import { ServicesDrained } from "./components/providers/servicesDrained";
 import { GraaspService } from "./components/service";
 import { GraaspTaskDefinition } from "./components/taskDefinition";
 import { internalServicesFirst, transitionOrder } from "./components/transitions";
@@ -76,6 +77,9 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     vpcId: network.vpcId,
     isolatedSubnetIds: network.isolatedSubnetIds,
     settings: config.database,
+    region: config.region,
+    logRetentionDays: config.logRetentionDays,
+    assumeRoleArn: config.transitions.assumeRoleArn,
   });
   const maintenance = new MaintenancePage("maintenance", {
     enabled: behaviour.maintenance,
@@ -169,6 +173,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
           : undefined,
       routeConditions: bypassConditions(behaviour, entry.tier, bypass),
       countDependsOn: [...(power ? [power] : []), ...network.egressResources, ...waitFor],
+      assumeRoleArn: config.transitions.assumeRoleArn,
     });
     services.set(entry.name, service);
     if (entry.usesDatabase) database.allowFrom(entry.name, service.securityGroupId);
@@ -191,7 +196,28 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
           .map((server) => server.name),
       ),
     );
-  for (const entry of serversLast) createService(entry, countResourcesOf(clientsOf(entry)));
+  // Stopping, a server waits for its clients' real task count to reach 0: an autoscaled
+  // client's stored count can already be 0 while autoscaling still scales its tasks in.
+  const clientsDrained = new Map(
+    internal.map((entry) => [
+      entry.name,
+      new ServicesDrained(
+        `${entry.name}-clients-drained`,
+        {
+          region: config.region,
+          drain: {
+            clusterArn: cluster.clusterArn,
+            serviceNames: clientsOf(entry).filter(
+              (client) => !tierRuns(behaviour, SERVICE_CATALOG[client as ServiceName].tier),
+            ),
+          },
+          assumeRoleArn: config.transitions.assumeRoleArn,
+        },
+        { dependsOn: countResourcesOf(clientsOf(entry)) },
+      ),
+    ]),
+  );
+  for (const entry of serversLast) createService(entry, [clientsDrained.get(entry.name)!]);
   for (const entry of internal)
     for (const client of clientsOf(entry))
       services
@@ -277,6 +303,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
       repository: config.github.repository,
       productionReviewers: config.github.productionReviewers,
       oidcProviderArn: config.github.oidcProviderArn,
+      stateBucket: config.github.stateBucket,
     });
 
   return {

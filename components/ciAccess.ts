@@ -9,11 +9,15 @@ import {
   GITHUB_OIDC_URL,
   MAX_REVIEWERS,
   OIDC_PROVIDER_PATTERN,
-  READ_ONLY_POLICY_ARN,
   REPOSITORY_PATTERN,
+  STATE_BUCKET_PATTERN,
   STS_AUDIENCE,
+  VIEW_ONLY_POLICY_ARN,
+  backendUrl,
   environmentSubject,
   githubTrustPolicy,
+  previewBackendVariableName,
+  previewReadPolicy,
   previewRegionVariableName,
   previewRoleVariableName,
   pullRequestSubject,
@@ -42,6 +46,11 @@ export interface CiAccessArgs {
    * @default undefined (the component creates the provider)
    */
   readonly oidcProviderArn?: string;
+  /**
+   * S3 bucket of this account's Pulumi state (the DIY backend), in `region`; created once by
+   * hand (README, Bootstrap). Published as `PULUMI_BACKEND_URL` and readable by the preview role.
+   */
+  readonly stateBucket: string;
 }
 
 /** [role word, variable name, value, scope (default: the stack's environment)]. */
@@ -66,14 +75,20 @@ export function validateCiAccessArgs(args: CiAccessArgs): void {
       `\`graasp:github.oidcProviderArn\` is "${args.oidcProviderArn}", not the ARN of a token.actions.githubusercontent.com OIDC provider. ` +
         `Fix: pulumi config rm --path 'github.oidcProviderArn' (the stack then creates one)`,
     );
+  if (!STATE_BUCKET_PATTERN.test(args.stateBucket))
+    problems.push(
+      `\`graasp:github.stateBucket\` is ${JSON.stringify(args.stateBucket)}, not an S3 bucket name (3 to 63 of a-z 0-9 . -). ` +
+        `Fix: pulumi config set --path 'github.stateBucket' graasp-pulumi-state-<account>`,
+    );
   if (problems.length > 0) throw new Error(problems.join("\n"));
 }
 
 /**
  * Lets GitHub Actions reach one stack without long-lived keys: two IAM roles trusted through
- * GitHub's OIDC provider (read-only for this repository's pull requests, deploy for jobs in the
- * stack's GitHub environment), that environment with its branch policy and reviewers, and the
- * Actions variables the workflows read to find the roles.
+ * GitHub's OIDC provider (view-only plus the reads a preview needs for this repository's pull
+ * requests, deploy for jobs in the stack's GitHub environment), that environment with its branch
+ * policy and reviewers, and the Actions variables the workflows read to find the roles and the
+ * account's state backend.
  */
 export class CiAccess extends pulumi.ComponentResource {
   public readonly oidcProviderArn: pulumi.Output<string>;
@@ -90,9 +105,14 @@ export class CiAccess extends pulumi.ComponentResource {
     const previewRole = this.createRole(name, "preview", {
       providerArn,
       subject: pullRequestSubject(args.repository),
-      policyArn: READ_ONLY_POLICY_ARN,
+      policyArn: VIEW_ONLY_POLICY_ARN,
       description: `Pulumi preview of stack ${args.stack} from pull requests of ${args.repository}`,
     });
+    new aws.iam.RolePolicy(
+      `${name}-preview-reads`,
+      { role: previewRole.name, policy: JSON.stringify(previewReadPolicy(args.stateBucket)) },
+      { parent: this },
+    );
     const deployRole = this.createRole(name, "deploy", {
       providerArn,
       subject: environmentSubject(args.repository, args.stack),
@@ -101,12 +121,15 @@ export class CiAccess extends pulumi.ComponentResource {
       maxSessionDuration: DEPLOY_SESSION_SECONDS,
     });
     const environment = this.createEnvironment(name, repository, args);
+    const backend = backendUrl(args.stateBucket, args.region);
     this.createVariables(name, repository, environment.environment, [
       ["deploy-role", ENVIRONMENT_VARIABLES.deployRoleArn, deployRole.arn],
       ["region", ENVIRONMENT_VARIABLES.region, args.region],
       ["stack", ENVIRONMENT_VARIABLES.stack, args.stack],
+      ["backend", ENVIRONMENT_VARIABLES.backendUrl, backend],
       ["preview-role", previewRoleVariableName(args.stack), previewRole.arn, "repository"],
       ["preview-region", previewRegionVariableName(args.stack), args.region, "repository"],
+      ["preview-backend", previewBackendVariableName(args.stack), backend, "repository"],
     ]);
 
     this.oidcProviderArn = providerArn;

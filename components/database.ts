@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DatabaseSettings } from "../config";
 import { Environment } from "./catalog";
-import { databaseSecretName, resourcePrefix } from "./naming";
+import { RDS_LOG_EXPORTS, databaseSecretName, rdsLogGroupName, resourcePrefix } from "./naming";
+import { EngineVersionGuard } from "./providers/engineVersionGuard";
 
 export const DATABASE_PORT = 5432;
 export const DATABASE_NAME = "graasp";
@@ -19,6 +20,15 @@ export interface GraaspDatabaseArgs {
   readonly isolatedSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** Size, backups and engine major version (see `graasp:database`). */
   readonly settings: DatabaseSettings;
+  /** AWS region, for the engine version guard's read of the instance. */
+  readonly region: string;
+  /** Days the instance's PostgreSQL and upgrade logs are kept in CloudWatch Logs. */
+  readonly logRetentionDays: number;
+  /**
+   * IAM role the engine version guard assumes for its RDS read, on top of the credentials of the
+   * process running `pulumi up`. @default none: those credentials are used directly
+   */
+  readonly assumeRoleArn?: string;
 }
 
 /** Options every stateful child gets: no plan may delete or replace it. */
@@ -58,6 +68,19 @@ export class GraaspDatabase extends pulumi.ComponentResource {
       { subnetIds: args.isolatedSubnetIds, description: "Isolated subnets of the Graasp database" },
       { parent: this },
     );
+    // Before the parameter group (a new family replaces it) and the instance are touched.
+    const engineGuard = new EngineVersionGuard(
+      `${name}-engine-guard`,
+      {
+        instanceIdentifier: identifier,
+        region: args.region,
+        engineMajorVersion: args.settings.engineMajorVersion,
+        configKey: "graasp:database.engineMajorVersion",
+        assumeRoleArn: args.assumeRoleArn,
+      },
+      { parent: this },
+    );
+    const logGroups = this.createLogGroups(name, identifier, args);
     const parameterGroup = new aws.rds.ParameterGroup(
       `${name}-parameters`,
       {
@@ -65,7 +88,7 @@ export class GraaspDatabase extends pulumi.ComponentResource {
         description: "Graasp PostgreSQL: TLS required",
         parameters: [{ name: "rds.force_ssl", value: "1" }],
       },
-      { parent: this },
+      { parent: this, dependsOn: [engineGuard] },
     );
     const password = new random.RandomPassword(
       `${name}-master-password`,
@@ -110,14 +133,15 @@ export class GraaspDatabase extends pulumi.ComponentResource {
         deleteAutomatedBackups: false,
         performanceInsightsEnabled: true,
         performanceInsightsRetentionPeriod: 7,
-        enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+        enabledCloudwatchLogsExports: [...RDS_LOG_EXPORTS],
         deletionProtection: args.environment === "production",
         skipFinalSnapshot: false,
         finalSnapshotIdentifier: pulumi.interpolate`${identifier}-final-${snapshotSuffix.hex}`,
         applyImmediately: true,
         tags: { "graasp:environment": args.environment },
       },
-      statefulOptions(this),
+      // RDS would create the exported log groups itself, without retention, if they were missing.
+      { ...statefulOptions(this), dependsOn: [engineGuard, ...logGroups] },
     );
     const credentials = this.createCredentialsSecret(name, args.stack, instance, password.result);
 
@@ -154,6 +178,26 @@ export class GraaspDatabase extends pulumi.ComponentResource {
         description: `PostgreSQL from ${client}`,
       },
       { parent: this },
+    );
+  }
+
+  /** The log groups RDS exports to (`enabledCloudwatchLogsExports`), with the stack's retention. */
+  private createLogGroups(
+    name: string,
+    identifier: string,
+    args: GraaspDatabaseArgs,
+  ): aws.cloudwatch.LogGroup[] {
+    return RDS_LOG_EXPORTS.map(
+      (log) =>
+        new aws.cloudwatch.LogGroup(
+          `${name}-${log}-logs`,
+          {
+            name: rdsLogGroupName(identifier, log),
+            retentionInDays: args.logRetentionDays,
+            tags: { "graasp:environment": args.environment },
+          },
+          statefulOptions(this),
+        ),
     );
   }
 

@@ -27,6 +27,14 @@ export function databaseSecretName(stack: string): string {
   return `graasp/${stack}/database`;
 }
 
+/** The PostgreSQL logs the instance exports to CloudWatch Logs. */
+export const RDS_LOG_EXPORTS = ["postgresql", "upgrade"] as const;
+
+/** The log group RDS writes an exported log to, e.g. `/aws/rds/instance/graasp-staging/postgresql`. */
+export function rdsLogGroupName(identifier: string, log: string): string {
+  return `/aws/rds/instance/${identifier}/${log}`;
+}
+
 export function taskFamily(stack: string, task: TaskName): string {
   return `${resourcePrefix(stack)}-${task}`;
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ServiceEntry, SpotPreference, qualifiedHost } from "./catalog";
 import { ServiceTier } from "./deploymentStates";
 import { portName } from "./containers";
+import { DeploymentCheck } from "./providers/deploymentCheck";
 import { capacityProviderStrategy, countPlan } from "./scaling";
 import { GraaspTaskDefinition, GraaspTaskDefinitionArgs } from "./taskDefinition";
 
@@ -36,6 +37,11 @@ export interface GraaspServiceArgs extends GraaspTaskDefinitionArgs {
   readonly routeConditions: aws.types.input.lb.ListenerRuleCondition[];
   /** Resources that must be in place before the task count changes (see `transitionOrder`). */
   readonly countDependsOn?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * IAM role the deployment check assumes for its ECS reads, on top of the credentials of the
+   * process running `pulumi up`. @default none: those credentials are used directly
+   */
+  readonly assumeRoleArn?: string;
 }
 
 /**
@@ -135,6 +141,19 @@ export class GraaspService extends pulumi.ComponentResource {
       },
     );
     this.countResources = [service];
+    // `waitForSteadyState` also succeeds once a circuit-breaker rollback has settled.
+    new DeploymentCheck(
+      `${name}-deployment-check`,
+      {
+        region: args.region,
+        clusterArn: args.clusterArn,
+        serviceName: service.name,
+        taskDefinitionArn: task.taskDefinitionArn,
+        desiredCount: plan.desiredCount,
+        assumeRoleArn: args.assumeRoleArn,
+      },
+      { parent: this, dependsOn: [service] },
+    );
     if (entry.autoscaling !== undefined) {
       const target = new aws.appautoscaling.Target(
         `${name}-scaling`,

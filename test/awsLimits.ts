@@ -3,7 +3,18 @@
  * records). Each check returns violations that name the resource and the limit; AWS would
  * otherwise reject the call halfway through `pulumi up`. The Fargate table is written here on
  * purpose, apart from components/fargate.ts, so that a mistake in one shows up against the other.
+ * The name rules and condition limits live in components/awsLimits.ts: config.ts runs them on
+ * the stack name and domain before anything registers, and the checks here on registrations.
  */
+import {
+  CONDITION_VALUE_MAX,
+  HEADER_NAME_MAX,
+  NAME_RULES,
+  T,
+  nameProblems,
+} from "../components/awsLimits";
+
+export { T };
 
 export interface RegisteredResource {
   readonly type: string;
@@ -13,21 +24,6 @@ export interface RegisteredResource {
 
 export type LimitCheck = (resources: readonly RegisteredResource[]) => string[];
 type Props = Record<string, any>;
-
-export const T = {
-  taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
-  service: "aws:ecs/service:Service",
-  loadBalancer: "aws:lb/loadBalancer:LoadBalancer",
-  targetGroup: "aws:lb/targetGroup:TargetGroup",
-  listener: "aws:lb/listener:Listener",
-  listenerRule: "aws:lb/listenerRule:ListenerRule",
-  rdsInstance: "aws:rds/instance:Instance",
-  logGroup: "aws:cloudwatch/logGroup:LogGroup",
-  role: "aws:iam/role:Role",
-  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
-  policy: "aws:iam/policy:Policy",
-  secret: "aws:secretsmanager/secret:Secret",
-} as const;
 
 const label = (resource: RegisteredResource) => `${resource.type} "${resource.name}"`;
 const ofType = (resources: readonly RegisteredResource[], type: string) =>
@@ -96,106 +92,6 @@ export const checkFargateTaskSizes: LimitCheck = (resources) =>
     }
     return problems.map((problem) => `${label(task)}: ${problem}`);
   });
-
-interface NameRule {
-  readonly type: string;
-  readonly field: string;
-  readonly prefixField?: string;
-  readonly max: number;
-  /** AWS appends 26 characters to a Terraform-style prefix; ELB names allow a 6-character one. */
-  readonly prefixMax?: number;
-  readonly pattern: RegExp;
-  readonly allowed: string;
-  readonly extra?: (value: string) => string | undefined;
-}
-
-const edgesAlphanumeric = (value: string) =>
-  /^-|-$/.test(value) ? "must not start or end with a hyphen" : undefined;
-
-const NAME_RULES: readonly NameRule[] = [
-  {
-    type: T.loadBalancer,
-    field: "name",
-    prefixField: "namePrefix",
-    max: 32,
-    prefixMax: 6,
-    pattern: /^[A-Za-z0-9-]+$/,
-    allowed: "letters, digits and hyphens",
-    extra: (value) =>
-      value.startsWith("internal-") ? "must not start with internal-" : edgesAlphanumeric(value),
-  },
-  {
-    type: T.targetGroup,
-    field: "name",
-    prefixField: "namePrefix",
-    max: 32,
-    prefixMax: 6,
-    pattern: /^[A-Za-z0-9-]+$/,
-    allowed: "letters, digits and hyphens",
-    extra: edgesAlphanumeric,
-  },
-  {
-    type: T.rdsInstance,
-    field: "identifier",
-    prefixField: "identifierPrefix",
-    max: 63,
-    prefixMax: 37,
-    pattern: /^[a-z][a-z0-9-]*$/,
-    allowed: "a lowercase letter first, then lowercase letters, digits and hyphens",
-    extra: (value) =>
-      value.includes("--")
-        ? "must not contain two consecutive hyphens"
-        : value.endsWith("-")
-          ? "must not end with a hyphen"
-          : undefined,
-  },
-  {
-    type: T.logGroup,
-    field: "name",
-    prefixField: "namePrefix",
-    max: 512,
-    prefixMax: 486,
-    pattern: /^[.\-_/#A-Za-z0-9]+$/,
-    allowed: "letters, digits and . - _ / #",
-  },
-  {
-    type: T.role,
-    field: "name",
-    prefixField: "namePrefix",
-    max: 64,
-    prefixMax: 38,
-    pattern: /^[\w+=,.@-]+$/,
-    allowed: "letters, digits and + = , . @ _ -",
-  },
-  {
-    type: T.secret,
-    field: "name",
-    prefixField: "namePrefix",
-    max: 512,
-    prefixMax: 486,
-    pattern: /^[A-Za-z0-9/_+=.@-]+$/,
-    allowed: "letters, digits and / _ + = . @ -",
-  },
-  {
-    type: T.taskDefinition,
-    field: "family",
-    max: 255,
-    pattern: /^[A-Za-z0-9_-]+$/,
-    allowed: "letters, digits, underscores and hyphens",
-  },
-];
-
-function nameProblems(field: string, value: string, max: number, rule: NameRule): string[] {
-  const problems: string[] = [];
-  if (value.length < 1 || value.length > max) {
-    problems.push(`${field} \`${value}\` is ${value.length} characters (limit 1-${max})`);
-  }
-  if (!rule.pattern.test(value))
-    problems.push(`${field} \`${value}\` may contain only ${rule.allowed}`);
-  const extra = rule.extra?.(value);
-  if (extra && field === rule.field) problems.push(`${field} \`${value}\` ${extra}`);
-  return problems;
-}
 
 export const checkPhysicalNames: LimitCheck = (resources) =>
   NAME_RULES.flatMap((rule) =>
@@ -273,14 +169,18 @@ export const checkListenerRuleConditions: LimitCheck = (resources) =>
     for (const block of blocks) {
       if (block.count > 3)
         problems.push(`a ${block.kind} condition has ${block.count} values (limit 3)`);
-      for (const text of block.strings.filter((value) => value.length > 128)) {
-        problems.push(`a ${block.kind} value is ${text.length} characters (limit 128)`);
+      for (const text of block.strings.filter((value) => value.length > CONDITION_VALUE_MAX)) {
+        problems.push(
+          `a ${block.kind} value is ${text.length} characters (limit ${CONDITION_VALUE_MAX})`,
+        );
       }
     }
     for (const condition of list(rule.inputs.conditions)) {
       const header = condition.httpHeader?.httpHeaderName;
-      if (typeof header === "string" && header.length > 40) {
-        problems.push(`header name \`${header}\` is ${header.length} characters (limit 40)`);
+      if (typeof header === "string" && header.length > HEADER_NAME_MAX) {
+        problems.push(
+          `header name \`${header}\` is ${header.length} characters (limit ${HEADER_NAME_MAX})`,
+        );
       }
     }
     return problems.map((problem) => `${label(rule)}: ${problem}`);

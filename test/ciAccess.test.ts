@@ -11,8 +11,11 @@
 import { expect } from "chai";
 import { CiAccess, CiAccessArgs, validateCiAccessArgs } from "../components/ciAccess";
 import {
+  PolicyDocument,
+  PolicyStatement,
   environmentSubject,
   githubTrustPolicy,
+  previewReadPolicy,
   previewRegionVariableName,
   previewRoleVariableName,
   pullRequestSubject,
@@ -39,6 +42,7 @@ const TYPES = {
   provider: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
   role: "aws:iam/role:Role",
   attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  inlinePolicy: "aws:iam/rolePolicy:RolePolicy",
   environment: "github:index/repositoryEnvironment:RepositoryEnvironment",
   branchPolicy:
     "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
@@ -53,6 +57,7 @@ function argsFor(stack: "staging" | "production", overrides: Partial<CiAccessArg
     region: "eu-central-2",
     repository: REPOSITORY,
     productionReviewers: stack === "production" ? ["alice", "bob-smith"] : [],
+    stateBucket: `graasp-pulumi-state-${stack}`,
     ...overrides,
   } satisfies CiAccessArgs;
 }
@@ -142,14 +147,16 @@ describe("CiAccess for production", () => {
       [TYPES.provider]: 1,
       [TYPES.role]: 2,
       [TYPES.attachment]: 2,
+      [TYPES.inlinePolicy]: 1,
       [TYPES.environment]: 1,
       [TYPES.branchPolicy]: 1,
-      [TYPES.environmentVariable]: 3,
-      [TYPES.repositoryVariable]: 2,
+      [TYPES.environmentVariable]: 4,
+      [TYPES.repositoryVariable]: 3,
     });
     const component = named(all, TYPES.component, "ci");
     const children = all.filter((registration) => registration.type !== TYPES.component);
     expect(children.map(({ name }) => name).sort()).to.deep.equal([
+      "ci-backend-variable",
       "ci-deploy",
       "ci-deploy-policy",
       "ci-deploy-role-variable",
@@ -157,7 +164,9 @@ describe("CiAccess for production", () => {
       "ci-main-branch",
       "ci-oidc-provider",
       "ci-preview",
+      "ci-preview-backend-variable",
       "ci-preview-policy",
+      "ci-preview-reads",
       "ci-preview-region-variable",
       "ci-preview-role-variable",
       "ci-region-variable",
@@ -182,7 +191,7 @@ describe("CiAccess for production", () => {
     expect(named(all, TYPES.role, "ci-preview").inputs.maxSessionDuration).to.equal(3600);
     expect(named(all, TYPES.attachment, "ci-preview-policy").inputs).to.deep.equal({
       role: "ci-preview",
-      policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess",
+      policyArn: "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
     });
   });
 
@@ -228,6 +237,12 @@ describe("CiAccess for production", () => {
         variableName: "AWS_REGION",
         value: "eu-central-2",
       },
+      "ci-backend-variable": {
+        repository: "graasp-infrastructure",
+        environment: "production",
+        variableName: "PULUMI_BACKEND_URL",
+        value: "s3://graasp-pulumi-state-production?region=eu-central-2",
+      },
       "ci-stack-variable": {
         repository: "graasp-infrastructure",
         environment: "production",
@@ -249,6 +264,11 @@ describe("CiAccess for production", () => {
         variableName: "AWS_REGION_PRODUCTION",
         value: "eu-central-2",
       },
+      "ci-preview-backend-variable": {
+        repository: "graasp-infrastructure",
+        variableName: "PULUMI_BACKEND_URL_PRODUCTION",
+        value: "s3://graasp-pulumi-state-production?region=eu-central-2",
+      },
     });
   });
 
@@ -261,6 +281,155 @@ describe("CiAccess for production", () => {
     );
     expect(await promiseOf(access.oidcProviderArn)).to.equal(CREATED_PROVIDER_ARN);
     expect(await promiseOf(access.environmentName)).to.equal("production");
+  });
+});
+
+/** IAM action matching: case-insensitive, `*` any run of characters, `?` one character. */
+function actionMatches(pattern: string, action: string): boolean {
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${regex}$`, "i").test(action);
+}
+
+/** Data-plane reads the preview role must never hold: users' files, log events, secret values. */
+const FORBIDDEN_READS = [
+  "logs:GetLogEvents",
+  "logs:FilterLogEvents",
+  "logs:StartQuery",
+  "logs:GetQueryResults",
+  "logs:StartLiveTail",
+  "secretsmanager:GetSecretValue",
+  "secretsmanager:BatchGetSecretValue",
+  "ssm:GetParameter",
+  "kms:Decrypt",
+] as const;
+const OBJECT_READS = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAttributes"] as const;
+
+describe("CiAccess preview role: least privilege", () => {
+  let all: readonly Registration[];
+  let statements: readonly PolicyStatement[];
+  before(async () => {
+    ({ all } = await build("production"));
+    const inline = named(all, TYPES.inlinePolicy, "ci-preview-reads");
+    expect(inline.inputs.role).to.equal("ci-preview");
+    statements = (JSON.parse(inline.inputs.policy) as PolicyDocument).Statement;
+  });
+
+  it("attaches ViewOnlyAccess, never ReadOnlyAccess, and one inline policy", () => {
+    const attached = ofType(all, TYPES.attachment)
+      .filter(({ inputs }) => inputs.role === "ci-preview")
+      .map(({ inputs }) => inputs.policyArn);
+    expect(attached).to.deep.equal(["arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"]);
+    expect(ofType(all, TYPES.inlinePolicy).map(({ inputs }) => inputs.role)).to.deep.equal([
+      "ci-preview",
+    ]);
+  });
+
+  it("allows with no wildcard service or bare Get*/Read*, and denies every user-data read", () => {
+    expect(statements.map(({ Effect }) => Effect)).to.deep.equal([
+      ...Array<string>(statements.length - 1).fill("Allow"),
+      "Deny",
+    ]);
+    const deny = statements[statements.length - 1];
+    expect(deny.NotResource).to.deep.equal([
+      "arn:aws:s3:::graasp-pulumi-state-production",
+      "arn:aws:s3:::graasp-pulumi-state-production/.pulumi/*",
+    ]);
+    for (const read of [
+      ...FORBIDDEN_READS.filter((action) => !/^(ssm|kms):/.test(action)),
+      ...OBJECT_READS,
+      "s3:ListBucket",
+    ])
+      expect(
+        deny.Action.some((pattern) => actionMatches(pattern, read)),
+        read,
+      ).to.equal(true);
+    for (const statement of statements.filter(({ Effect }) => Effect === "Allow")) {
+      for (const action of statement.Action) {
+        expect(action, statement.Sid).to.match(/^[a-z0-9-]+:[A-Za-z*]+$/);
+        expect(action, statement.Sid).to.not.match(/:(\*|Get\*|Read\*|Batch\*)$/);
+      }
+    }
+  });
+
+  it("holds no log-event, secret-value or decrypt read", () => {
+    const granted = statements
+      .filter(({ Effect }) => Effect === "Allow")
+      .flatMap(({ Action }) => Action);
+    for (const forbidden of FORBIDDEN_READS)
+      expect(
+        granted.filter((pattern) => actionMatches(pattern, forbidden)),
+        forbidden,
+      ).to.deep.equal([]);
+  });
+
+  it("reads objects only under the state bucket's .pulumi/ prefix", () => {
+    const objectReads = statements.filter(
+      ({ Effect, Action }) =>
+        Effect === "Allow" &&
+        Action.some((pattern) => OBJECT_READS.some((read) => actionMatches(pattern, read))),
+    );
+    expect(objectReads.map(({ Sid, Resource }) => [Sid, Resource])).to.deep.equal([
+      ["StateBucketRead", "arn:aws:s3:::graasp-pulumi-state-production/.pulumi/*"],
+    ]);
+    expect(named(all, TYPES.inlinePolicy, "ci-preview-reads").inputs.policy).to.equal(
+      JSON.stringify(previewReadPolicy("graasp-pulumi-state-production")),
+    );
+  });
+
+  it("lists the state bucket under .pulumi/ only, and writes nothing (a preview takes no lock)", () => {
+    expect(statements[0]).to.deep.equal({
+      Sid: "StateBucketList",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: "arn:aws:s3:::graasp-pulumi-state-production",
+      Condition: { StringLike: { "s3:prefix": [".pulumi/*"] } },
+    });
+    const writes = statements
+      .filter(({ Effect }) => Effect === "Allow")
+      .flatMap(({ Action }) => Action)
+      .filter((action) =>
+        /:(Put|Delete|Create|Update|Modify|Start|Stop|Run|Pass|Attach)/.test(action),
+      );
+    expect(writes).to.deep.equal([]);
+  });
+
+  it("grants the reads the program's resource types need to diff and refresh", () => {
+    const granted = statements.flatMap(({ Action }) => Action);
+    const needed = [
+      "rds:DescribeDBInstances",
+      "rds:DescribeDBParameters",
+      "rds:DescribeDBSubnetGroups",
+      "ecs:DescribeServices",
+      "ecs:DescribeTaskDefinition",
+      "ecs:DescribeClusters",
+      "ecs:ListTasks",
+      "ecs:DescribeTasks",
+      "elasticloadbalancing:DescribeLoadBalancers",
+      "elasticloadbalancing:DescribeRules",
+      "ec2:DescribeSecurityGroupRules",
+      "ec2:DescribeNatGateways",
+      "iam:GetRole",
+      "iam:GetRolePolicy",
+      "secretsmanager:DescribeSecret",
+      "logs:DescribeLogGroups",
+      "application-autoscaling:DescribeScalableTargets",
+      "application-autoscaling:DescribeScalingPolicies",
+      "servicediscovery:GetNamespace",
+      "s3:GetBucketPolicy",
+      "s3:GetBucketVersioning",
+      "ecr:DescribeRepositories",
+      "sns:GetTopicAttributes",
+      "cloudwatch:DescribeAlarms",
+      "acm:DescribeCertificate",
+      "route53:GetHostedZone",
+      "cloudfront:GetDistribution",
+    ];
+    expect(
+      needed.filter((action) => !granted.some((pattern) => actionMatches(pattern, action))),
+    ).to.deep.equal([]);
   });
 });
 
@@ -295,10 +464,11 @@ describe("CiAccess for staging", () => {
       [TYPES.provider]: 1,
       [TYPES.role]: 2,
       [TYPES.attachment]: 2,
+      [TYPES.inlinePolicy]: 1,
       [TYPES.environment]: 1,
       [TYPES.branchPolicy]: 1,
-      [TYPES.environmentVariable]: 3,
-      [TYPES.repositoryVariable]: 2,
+      [TYPES.environmentVariable]: 4,
+      [TYPES.repositoryVariable]: 3,
     });
   });
 
@@ -329,6 +499,7 @@ describe("CiAccess for staging", () => {
     expect(environmentValues.sort()).to.deep.equal([
       `staging/AWS_DEPLOY_ROLE_ARN=arn:aws:iam::${ACCOUNT_ID}:role/ci-deploy`,
       "staging/AWS_REGION=eu-central-2",
+      "staging/PULUMI_BACKEND_URL=s3://graasp-pulumi-state-staging?region=eu-central-2",
       "staging/PULUMI_STACK=staging",
     ]);
     const repositoryValues = ofType(all, TYPES.repositoryVariable).map(
@@ -337,6 +508,7 @@ describe("CiAccess for staging", () => {
     expect(repositoryValues.sort()).to.deep.equal([
       `AWS_PREVIEW_ROLE_ARN_STAGING=arn:aws:iam::${ACCOUNT_ID}:role/ci-preview`,
       "AWS_REGION_STAGING=eu-central-2",
+      "PULUMI_BACKEND_URL_STAGING=s3://graasp-pulumi-state-staging?region=eu-central-2",
     ]);
   });
 });
@@ -348,6 +520,9 @@ describe("validateCiAccessArgs", () => {
   const REVIEWERS_ERROR = (count: number) =>
     `\`graasp:github.productionReviewers\` lists ${count} logins; production needs 1 to 6 GitHub logins who approve deployments. ` +
     "Fix: pulumi config set --path 'github.productionReviewers[0]' <login>";
+  const BUCKET_ERROR = (value: string) =>
+    `\`graasp:github.stateBucket\` is "${value}", not an S3 bucket name (3 to 63 of a-z 0-9 . -). ` +
+    "Fix: pulumi config set --path 'github.stateBucket' graasp-pulumi-state-<account>";
   const PROVIDER_ERROR =
     '`graasp:github.oidcProviderArn` is "arn:aws:iam::123456789012:oidc-provider/gitlab.com", not the ARN of a token.actions.githubusercontent.com OIDC provider. ' +
     "Fix: pulumi config rm --path 'github.oidcProviderArn' (the stack then creates one)";
@@ -379,6 +554,16 @@ describe("validateCiAccessArgs", () => {
       "another issuer's provider",
       argsFor("staging", { oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/gitlab.com" }),
       PROVIDER_ERROR,
+    ],
+    [
+      "an S3 URL instead of a bucket name",
+      argsFor("staging", { stateBucket: "s3://graasp-state" }),
+      BUCKET_ERROR("s3://graasp-state"),
+    ],
+    [
+      "a bucket name with capitals",
+      argsFor("staging", { stateBucket: "Graasp-State" }),
+      BUCKET_ERROR("Graasp-State"),
     ],
     [
       "two problems at once",

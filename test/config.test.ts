@@ -138,10 +138,10 @@ describe("config", () => {
         ),
       );
       expect(problems).to.deep.equal([
-        "`graasp:environment` is not set. Fix: pulumi config set environment staging",
+        "`graasp:environment` is not set. Fix: pulumi config set environment <staging|production>",
         "`graasp:deploymentState` is not set. Fix: pulumi config set deploymentState running",
         "`aws:region` is not set. Fix: pulumi config set aws:region eu-central-2",
-        "`graasp:domain` is not set. Fix: pulumi config set domain stage.graasp.org",
+        "`graasp:domain` is not set. Fix: pulumi config set domain <apex domain, e.g. example.org>",
         "`graasp:certificateArn` is not set. Fix: pulumi config set certificateArn arn:aws:acm:<region>:<account>:certificate/<id>",
         "`graasp:containerRegistry` is not set. Fix: pulumi config set containerRegistry <account>.dkr.ecr.<region>.amazonaws.com",
         "`graasp:appVersion` is not set. Fix: pulumi config set appVersion v1.66.0",
@@ -161,8 +161,8 @@ describe("config", () => {
       } catch (error) {
         expect((error as Error).message).to.equal(
           'Invalid configuration for stack "staging" (2 problems):\n' +
-            '  - `graasp:environment` is "dev"; expected one of staging, production. Fix: pulumi config set environment staging\n' +
-            '  - `graasp:deploymentState` is "paused", which is not a deployment state. Fix: pulumi config set deploymentState <running|restricted|db-only|stopped>',
+            '  - `graasp:environment` is "dev"; expected one of staging, production. Fix: pulumi config set -s staging environment staging\n' +
+            '  - `graasp:deploymentState` is "paused", which is not a deployment state. Fix: pulumi config set -s staging deploymentState <running|restricted|db-only|stopped>',
         );
       }
     });
@@ -171,7 +171,7 @@ describe("config", () => {
       [
         "a malformed domain",
         { domain: "Graasp_org" },
-        '`graasp:domain` is "Graasp_org", which is not a valid lower-case DNS name. Fix: pulumi config set domain stage.graasp.org',
+        '`graasp:domain` is "Graasp_org", which is not a valid lower-case DNS name. Fix: pulumi config set domain <apex domain, e.g. example.org>',
       ],
       [
         "a malformed certificate ARN",
@@ -258,7 +258,7 @@ describe("config", () => {
     it("rejects an unknown secret key as a likely typo", () => {
       const [problem] = problemsOf({ secrets: json({ ...SECRETS, JWT_SECRT: "x" }) });
       expect(problem).to.equal(
-        `\`graasp:secrets.JWT_SECRT\` is not a known key (a typo?); known keys: ${SECRET_KEYS.join(", ")}. Fix: pulumi config rm --path 'secrets.JWT_SECRT'`,
+        `\`graasp:secrets.JWT_SECRT\` is not a known key (a typo?); known keys: ${SECRET_KEYS.join(", ")}. Did you mean \`graasp:secrets.JWT_SECRET\`? Fix: pulumi config rm --path 'secrets.JWT_SECRT'`,
       );
     });
 
@@ -298,11 +298,17 @@ describe("config", () => {
           "production",
         ),
       ).to.deep.equal([
+        "`graasp:database.multiAz` must be true or false (found the string \"yes\"). Fix: pulumi config set --path 'database.multiAz' false",
         "`graasp:database.instanceClass` is \"t4g.small\", not an RDS instance class. Fix: pulumi config set --path 'database.instanceClass' db.t4g.small",
         "`graasp:database.storageGb` is 10; gp3 storage is a whole number of GiB from 20 to 65536. Fix: pulumi config set --path 'database.storageGb' 20",
         "`graasp:database.backupRetentionDays` is 1; production keeps backups 7 to 35 days. Fix: pulumi config set --path 'database.backupRetentionDays' 7",
-        "`graasp:database.multiAz` must be true or false. Fix: pulumi config set --path 'database.multiAz' false",
-        "`graasp:database.engineMajorVersion` is 16.4; use a PostgreSQL major version from 13 to 17 (the minor version is managed by RDS). Fix: pulumi config set --path 'database.engineMajorVersion' 16",
+        "`graasp:database.engineMajorVersion` is 16.4; use PostgreSQL major version 16 or 17 (older majors are refused; the minor version is managed by RDS). Fix: pulumi config set --path 'database.engineMajorVersion' 16",
+      ]);
+    });
+
+    it("refuses PostgreSQL majors below 16", () => {
+      expect(problemsOf({ database: json({ engineMajorVersion: 15 }) }, "staging")).to.deep.equal([
+        "`graasp:database.engineMajorVersion` is 15; use PostgreSQL major version 16 or 17 (older majors are refused; the minor version is managed by RDS). Fix: pulumi config set --path 'database.engineMajorVersion' 16",
       ]);
     });
 
@@ -346,6 +352,18 @@ describe("config", () => {
         ).to.equal(cidr);
     });
 
+    it("checks the state bucket name of the GitHub settings", () => {
+      const github = (stateBucket: unknown) =>
+        json({ repository: "graasp/graasp-infrastructure", stateBucket });
+      expect(problemsOf({ github: github("Graasp_State") }, "staging")).to.deep.equal([
+        "`graasp:github.stateBucket` is \"Graasp_State\", not an S3 bucket name (3 to 63 of a-z 0-9 . -): the account's Pulumi state bucket (README, Bootstrap). Fix: pulumi config set --path 'github.stateBucket' graasp-pulumi-state-<account>",
+      ]);
+      expect(
+        configFor("staging", "running", { github: github("graasp-pulumi-state-111111111111") })
+          .github?.stateBucket,
+      ).to.equal("graasp-pulumi-state-111111111111");
+    });
+
     it("checks the GitHub settings", () => {
       expect(
         problemsOf(
@@ -355,16 +373,19 @@ describe("config", () => {
       ).to.deep.equal([
         '`graasp:github.repository` is "graasp"; expected "owner/name" of a GitHub repository. Fix: pulumi config set --path \'github.repository\' graasp/graasp-infrastructure',
         "`graasp:github.productionReviewers` is []; production needs 1 to 6 GitHub logins who approve deployments. Fix: pulumi config set --path 'github.productionReviewers[0]' <login>",
+        "`graasp:github.stateBucket` is undefined, not an S3 bucket name (3 to 63 of a-z 0-9 . -): the account's Pulumi state bucket (README, Bootstrap). Fix: pulumi config set --path 'github.stateBucket' graasp-pulumi-state-<account>",
       ]);
       const config = configFor("production", "running", {
         github: json({
           repository: "graasp/graasp-infrastructure",
           productionReviewers: ["alice", "bob-2"],
+          stateBucket: "graasp-pulumi-state-222222222222",
         }),
       });
       expect(config.github).to.deep.equal({
         repository: "graasp/graasp-infrastructure",
         productionReviewers: ["alice", "bob-2"],
+        stateBucket: "graasp-pulumi-state-222222222222",
       });
     });
   });

@@ -233,7 +233,12 @@ async function evaluationOf(
     resources: masker.normalize((await scenario(stack, state)).registrations),
   };
 }
-const noSecrets = { fileName: "Pulumi.x.yaml", absentSecrets: [], warnings: [] };
+const noSecrets = {
+  stack: "staging",
+  fileName: "Pulumi.staging.yaml",
+  absentSecrets: [],
+  warnings: [],
+};
 
 describe("cost in the json plan and the transition report", function () {
   this.timeout(20_000);

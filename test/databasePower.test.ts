@@ -19,12 +19,15 @@ import { ECSClient, ListTasksCommand } from "@aws-sdk/client-ecs";
 import { awsClientConfig, pollUntil, PREVIEW_UNKNOWN } from "../components/providers/awsClients";
 import {
   checkDatabasePowerInputs,
+  checkDrift,
   DatabasePowerController,
   DatabasePowerInputs,
   databasePowerProvider,
   diffDatabasePower,
   onlyDrainChanged,
   powerStateOf,
+  reachedPowerState,
+  USABLE_STATUSES,
 } from "../components/providers/databasePower";
 import { commandsInOrder, FakeClock, rejectionOf } from "./fakes";
 
@@ -169,6 +172,27 @@ describe("DatabasePower provider", () => {
       expect(clock.sleeps).to.deep.equal([5_000, 10_000, 20_000, 30_000, 30_000]);
     });
 
+    it("counts a usable status as available when starting: no start, no wait", async () => {
+      for (const status of ["storage-optimization", "backing-up", "modifying", "upgrading"]) {
+        rds.reset();
+        statuses(status);
+        const clock = new FakeClock();
+        const outputs = await controller(clock).apply(inputs("available"));
+        expect(outputs.status).to.equal(status);
+        expect(sentCommands()).to.deep.equal(["DescribeDBInstancesCommand"]);
+        expect(clock.sleeps).to.deep.equal([]);
+      }
+    });
+
+    it("sends the stop only once the instance is available again, and says so at the timeout", async () => {
+      statuses("storage-optimization");
+      const error = await rejectionOf(controller().apply(inputs("stopped", 1)));
+      expect(error.message).to.equal(
+        `Timed out after 1 minutes waiting for RDS instance "${ID}" to be "stopped"; its status is still "storage-optimization". RDS accepts a stop only from "available", so the stop was not sent yet. It may still get there: check it in the RDS console, then run \`pulumi up\` again, or raise \`timeoutMinutes\` if it is only slow.`,
+      );
+      expect(rds.commandCalls(StopDBInstanceCommand)).to.deep.equal([]);
+    });
+
     it("lets a stopping instance finish before starting it again", async () => {
       statuses("stopping", "stopped", "starting", "available");
       rds.on(StartDBInstanceCommand).resolves({});
@@ -202,11 +226,11 @@ describe("DatabasePower provider", () => {
     });
 
     it("uses a 30-minute timeout by default", async () => {
-      statuses("modifying");
+      statuses("rebooting");
       const clock = new FakeClock();
       const error = await rejectionOf(controller(clock).apply(inputs("available")));
       expect(error.message).to.match(
-        /^Timed out after 30 minutes .* its status is still "modifying"/,
+        /^Timed out after 30 minutes .* its status is still "rebooting"/,
       );
       expect(clock.time).to.equal(30 * 60_000);
     });
@@ -509,6 +533,35 @@ describe("DatabasePower provider", () => {
     }
   });
 
+  describe("reachedPowerState", () => {
+    it("takes every usable status as available, and only stopped as stopped", () => {
+      expect(
+        USABLE_STATUSES.filter((status) => reachedPowerState(status, "available")),
+      ).to.deep.equal(USABLE_STATUSES);
+      for (const status of ["starting", "stopping", "stopped", "rebooting", "creating", "failed"])
+        expect(reachedPowerState(status, "available"), status).to.equal(false);
+      expect(
+        ["stopped", "stopping", "available"].map((status) => reachedPowerState(status, "stopped")),
+      ).to.deep.equal([true, false, false]);
+    });
+  });
+
+  describe("checkDrift", () => {
+    it("reads nothing while an input is unknown, and reports a vanished instance as a change", async () => {
+      let reads = 0;
+      const read = async () => {
+        reads++;
+        return undefined;
+      };
+      expect(
+        await checkDrift({ ...inputs("available"), instanceIdentifier: PREVIEW_UNKNOWN }, read),
+      ).to.deep.equal({ changes: false });
+      expect(reads).to.equal(0);
+      expect(await checkDrift(inputs("available"), read)).to.deep.equal({ changes: true });
+      expect(reads).to.equal(1);
+    });
+  });
+
   describe("diffDatabasePower", () => {
     const olds = { ...inputs("available"), status: "available" };
 
@@ -675,12 +728,24 @@ describe("DatabasePower provider", () => {
       ]);
     });
 
-    it("diffs as unchanged when the status cannot be read, leaving the error to the update", async () => {
-      rds.on(DescribeDBInstancesCommand).rejects(new Error("AccessDenied"));
+    it("diffs as a change with a warning naming the cause when the status cannot be read", async () => {
+      const denied = new Error("User is not authorized to perform: rds:DescribeDBInstances");
+      denied.name = "AccessDenied";
+      rds.on(DescribeDBInstancesCommand).rejects(denied);
       const olds = { ...inputs("available"), status: "available" };
-      expect(await databasePowerProvider.diff!(ID, olds, inputs("available"))).to.deep.equal({
-        changes: false,
-      });
+      const warnings: unknown[] = [];
+      const original = console.warn;
+      console.warn = (...args: unknown[]) => void warnings.push(...args);
+      try {
+        expect(await databasePowerProvider.diff!(ID, olds, inputs("available"))).to.deep.equal({
+          changes: true,
+        });
+      } finally {
+        console.warn = original;
+      }
+      expect(warnings).to.deep.equal([
+        `warning: the drift check of RDS instance "${ID}" could not read its status (AccessDenied: User is not authorized to perform: rds:DescribeDBInstances), so its power state is unknown and shown as a change. Give the credentials in use rds:DescribeDBInstances on it to see real drift; \`pulumi up\` reads the status again before acting.`,
+      ]);
     });
   });
 

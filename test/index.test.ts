@@ -61,9 +61,9 @@ describe("index.ts under the engine's configuration", function () {
     await loadProgram(config, "staging").catch((caught: Error) => (error = caught));
     expect(error?.message).to.equal(
       'Invalid configuration for stack "staging" (3 problems):\n' +
-        '  - `graasp:deploymentState` is "paused", which is not a deployment state. Fix: pulumi config set deploymentState <running|restricted|db-only|stopped>\n' +
-        "  - `graasp:domain` is not set. Fix: pulumi config set domain stage.graasp.org\n" +
-        '  - `graasp:appVersion` is "latest", a floating tag that moves under running services. Fix: pulumi config set appVersion v1.66.0',
+        '  - `graasp:deploymentState` is "paused", which is not a deployment state. Fix: pulumi config set -s staging deploymentState <running|restricted|db-only|stopped>\n' +
+        "  - `graasp:domain` is not set. Fix: pulumi config set -s staging domain <apex domain, e.g. example.org>\n" +
+        '  - `graasp:appVersion` is "latest", a floating tag that moves under running services. Fix: pulumi config set -s staging appVersion v1.66.0',
     );
     expect(registered()).to.deep.equal([]);
   });

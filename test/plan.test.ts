@@ -14,7 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import { SECRET_KEYS, SERVICE_NAMES } from "../components/catalog";
 import { parseConfig } from "../config";
-import { USAGE, parseArgs, runPlan } from "../tools/plan";
+import { parsePlanArgs as parseArgs, runPlan } from "../tools/plan";
 import {
   Evaluation,
   PlannedResource,
@@ -109,16 +109,18 @@ describe("offline plan: stack file to raw configuration", () => {
       APPS_PUBLISHER_ID: "5a7e0b2c-0000-4000-8000-000000000002",
       SENTRY_DSN: "",
     });
-    expect(JSON.parse(secrets!)).to.deep.equal(
-      Object.fromEntries(SECRET_KEYS.map((key) => [key, placeholderFor(`secrets.${key}`)])),
-    );
+    expect(JSON.parse(secrets!)).to.deep.equal({
+      ...Object.fromEntries(SECRET_KEYS.map((key) => [key, placeholderFor(`secrets.${key}`)])),
+      OPENAI_API_KEY: "sk-stored-in-plain-text",
+    });
+    expect(config.secretValues).to.deep.equal(["sk-stored-in-plain-text"]);
     expect([...config.raw.secretKeys].sort()).to.deep.equal([
       "graasp:maintenanceBypassToken",
       "graasp:secrets",
     ]);
   });
 
-  it("lists the secrets the file lacks and warns about one stored in plain text", () => {
+  it("lists the secrets the file lacks and warns about one stored in plain text, naming the stack", () => {
     const config = stackConfigFromText("staging", WITH_SECRETS);
     expect(config.absentSecrets).to.deep.equal(
       ALL_SECRET_PATHS.filter(
@@ -132,18 +134,16 @@ describe("offline plan: stack file to raw configuration", () => {
     );
     expect(config.warnings).to.deep.equal([
       "`graasp:secrets.OPENAI_API_KEY` is stored in plain text in Pulumi.staging.yaml; the plan " +
-        "used a placeholder instead. Fix: pulumi config set --secret --path " +
+        "validated it and prints it as [secret]. Fix: pulumi config set -s staging --secret --path " +
         "'secrets.OPENAI_API_KEY' <value>",
     ]);
-    expect(config.raw.values.secrets).not.to.include("sk-stored-in-plain-text");
   });
 
-  it("never keeps a secret value, even from a secrets map written as one JSON string", () => {
+  it("validates plain-text secrets of a secrets map written as one JSON string", () => {
     const file = `${STAGING_FILE}  graasp:secrets: '{"JWT_SECRET":"jwt-in-plain-text"}'\n`;
     const config = stackConfigFromText("staging", file);
-    expect(JSON.parse(config.raw.values.secrets!).JWT_SECRET).to.equal(
-      "offline-plan-placeholder-secrets-jwt-secret",
-    );
+    expect(JSON.parse(config.raw.values.secrets!).JWT_SECRET).to.equal("jwt-in-plain-text");
+    expect(config.secretValues).to.deep.equal(["jwt-in-plain-text"]);
     expect(config.warnings).to.have.length(1);
     expect(config.warnings[0]).to.match(/^`graasp:secrets.JWT_SECRET` is stored in plain text/);
   });
@@ -198,10 +198,12 @@ describe("offline plan: arguments", () => {
   const cases: [string[], string][] = [
     [[], "Missing --stack <name>."],
     [["--state", "running"], "Missing --stack <name>."],
-    [["--stack"], "--stack needs a value."],
-    [["--stack", "--state", "running"], "--stack needs a value."],
+    [["--stack"], "--stack needs a value: --stack <name>."],
+    [["--stack=", "--state", "running"], "--stack needs a value: --stack <name>."],
+    [["--stack", "--state", "running"], "--stack needs a value: --stack <name>."],
     [["--stack", "staging", "--bogus", "1"], "Unknown option --bogus."],
-    [["staging"], 'Unexpected argument "staging".'],
+    [["--stack", "staging", "--form", "running"], "Unknown option --form. Did you mean --format?"],
+    [["staging"], 'Unexpected argument "staging" (options start with --).'],
     [["--stack", "staging", "--stack", "production"], "--stack is given twice."],
     [
       ["--stack", "../etc"],
@@ -213,7 +215,7 @@ describe("offline plan: arguments", () => {
     ],
     [
       ["--stack", "staging", "--state", "paused"],
-      '--state "paused" is not a deployment state; expected one of running, restricted, db-only, stopped.',
+      '--state "paused" is not one of running, restricted, db-only, stopped.',
     ],
     [
       ["--stack", "staging", "--state", "running", "--from", "running", "--to", "stopped"],
@@ -260,7 +262,8 @@ describe("offline plan: arguments", () => {
     expect([code, output.out, output.err]).to.deep.equal([
       2,
       "",
-      `error: Unknown option --bogus.\n\n${USAGE}\n`,
+      "error: Unknown option --bogus.\nUsage: npm run -s plan -- --stack <name> [options]\n" +
+        "Run with --help for every option.\n",
     ]);
   });
 
@@ -387,7 +390,12 @@ describe("offline plan: exit code of a transition", () => {
   });
 });
 
-const noSecrets = { fileName: "Pulumi.staging.yaml", absentSecrets: [], warnings: [] };
+const noSecrets = {
+  stack: "staging",
+  fileName: "Pulumi.staging.yaml",
+  absentSecrets: [],
+  warnings: [],
+};
 
 describe("offline plan: staging, rendered", function () {
   // Three evaluations of the whole program, once each, for all the tests below.
@@ -415,10 +423,11 @@ describe("offline plan: staging, rendered", function () {
     );
     const joined = collapsedLines(text("running")).join(" ");
     expect(joined).to.include(
-      "Secrets are placeholders here and are printed as [secret]; the real values stay encrypted.",
+      "Secrets are printed as [secret]. Those the stack file holds are validated (encrypted ones " +
+        "when PULUMI_CONFIG_PASSPHRASE unlocks them); absent or still-encrypted ones are placeholders.",
     );
     expect(joined).to.include(
-      "Absent from Pulumi.staging.yaml, set them before `pulumi up` (pulumi config set --secret ...): " +
+      "Absent from Pulumi.staging.yaml, set them before `pulumi up` (pulumi config set -s staging --secret ...): " +
         ALL_SECRET_PATHS.join(", "),
     );
   });
@@ -498,7 +507,8 @@ describe("offline plan: staging, rendered", function () {
 
     const lines = collapsedLines(renderTransition(runningToStopped, stackConfig, "text"));
     expect(lines[0]).to.equal("Offline transition: stack staging, running → stopped");
-    expect(lines.filter((line) => line === "desiredCount: 1 → 0")).to.have.length(9);
+    // Each service and its deployment check.
+    expect(lines.filter((line) => line === "desiredCount: 1 → 0")).to.have.length(18);
     expect(lines).to.include.members([
       "~ aws.ecs.Service core-service (GraaspService core)",
       "+ aws.lb.ListenerRule maintenance-api (MaintenancePage maintenance)",

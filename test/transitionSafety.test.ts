@@ -21,7 +21,9 @@ const ALLOWED_CHANGES: Readonly<Record<string, readonly RegExp[]>> = {
   [TARGET]: [/^minCapacity$/, /^maxCapacity$/],
   // The bypass header condition comes and goes with maintenance.
   [RULE]: [/^conditions\[\d\]/],
-  [DYNAMIC]: [/^desiredState$/],
+  // Database power; a deployment check re-checks a new count; a drain check waits for the
+  // clients a state turns off.
+  [DYNAMIC]: [/^desiredState$/, /^desiredCount$/, /^drain\.serviceNames(\[\d\])?$/],
   // Alarms only switch their notifications with the state.
   "aws:cloudwatch/metricAlarm:MetricAlarm": [/^actionsEnabled$/],
   // The NAT gateway, its address and routes come and go with `tasksMayRun` (never changed).
@@ -79,6 +81,8 @@ for (const stack of STACKS)
           "database-final-snapshot-suffix",
           "database-instance",
           "database-master-password",
+          "database-postgresql-logs",
+          "database-upgrade-logs",
           "database-parameters",
           "database-subnets",
           "load-balancer-alb",
@@ -108,6 +112,8 @@ for (const stack of STACKS)
           "added maintenance-page",
           "changed database-power",
           ...SERVICE_NAMES.map((name) => `changed ${name}-service`),
+          ...SERVICE_NAMES.map((name) => `changed ${name}-deployment-check`),
+          ...["redis", "meilisearch", "iframely"].map((name) => `changed ${name}-clients-drained`),
           ...["core", "workers", "library"].map((name) => `changed ${name}-scaling`),
           ...[
             "core-rule-1",

@@ -28,6 +28,7 @@ import { parse } from "yaml";
 import {
   DEPLOY_SESSION_SECONDS,
   ENVIRONMENT_VARIABLES,
+  previewBackendVariableName,
   previewRegionVariableName,
   previewRoleVariableName,
 } from "../components/ciAccessPolicies";
@@ -101,7 +102,7 @@ function stepIndex(job: Job, predicate: (step: Step) => boolean): number {
 function isPulumiStep(candidate: Step): boolean {
   return (
     (candidate.uses?.startsWith("pulumi/actions@") ?? false) ||
-    /^\s*pulumi\s/m.test(candidate.run ?? "")
+    /(^\s*|\$\()pulumi\s/m.test(candidate.run ?? "")
   );
 }
 
@@ -194,7 +195,7 @@ describe("workflows: shell steps", function () {
     const result = spawnSync("bash", ["-c", loop, "bash", ...Object.keys(files)], {
       encoding: "utf8",
     });
-    expect(Object.keys(files)).to.have.length(22);
+    expect(Object.keys(files)).to.have.length(29);
     expect(result.stdout).to.equal("");
   });
 
@@ -258,7 +259,8 @@ describe("workflows: triggers, permissions and concurrency", () => {
       "preview.yml preview": { contents: "read", "id-token": "write", "pull-requests": "write" },
       "preview.yml offline-plan": "inherited",
       "state.yml decide": "inherited",
-      "state.yml apply": { contents: "write", "id-token": "write" },
+      // The state commit is pushed with the state app's token, so GITHUB_TOKEN stays read-only.
+      "state.yml apply": { contents: "read", "id-token": "write" },
     });
   });
 
@@ -298,7 +300,9 @@ describe("workflows: triggers, permissions and concurrency", () => {
 
   it("hold a per-stack group in every job that runs pulumi up", () => {
     const applying = allJobs()
-      .filter(([, , job]) => job.steps.some((candidate) => candidate.with?.command === "up"))
+      .filter(([, , job]) =>
+        job.steps.some((candidate) => /\bpulumi up\b/.test(candidate.run ?? "")),
+      )
       .map(([file, id, job]) => [`${file} ${id}`, job.concurrency?.["cancel-in-progress"]]);
     expect(applying).to.deep.equal([
       ["deploy.yml staging", false],
@@ -374,6 +378,7 @@ describe("workflows: credentials and pins", () => {
         stack,
         role_variable: previewRoleVariableName(stack),
         region_variable: previewRegionVariableName(stack),
+        backend_variable: previewBackendVariableName(stack),
       })),
     });
   });
@@ -389,26 +394,37 @@ describe("workflows: credentials and pins", () => {
     expect([...named].sort()).to.deep.equal(
       [
         ...Object.values(ENVIRONMENT_VARIABLES),
-        "PULUMI_BACKEND_URL",
+        "STATE_APP_CLIENT_ID",
         "STAGING_START_HOUR_UTC",
         "STAGING_STOP_HOUR_UTC",
       ].sort(),
     );
   });
 
-  it("reference one secret, only as ${{ secrets.NAME }}, and only in steps that run Pulumi", () => {
+  it("reference two secrets, only as ${{ secrets.NAME }}: the passphrase in Pulumi steps, the app key in its token step", () => {
     const secretExpressions = FILES.flatMap((file) =>
       expressions(file).filter((text) => /\bsecrets\b/.test(text)),
     );
-    expect([...new Set(secretExpressions)]).to.deep.equal(["secrets.PULUMI_CONFIG_PASSPHRASE"]);
+    expect([...new Set(secretExpressions)].sort()).to.deep.equal([
+      "secrets.PULUMI_CONFIG_PASSPHRASE",
+      "secrets.STATE_APP_PRIVATE_KEY",
+    ]);
+    const keyHolders = allSteps().filter(([, , candidate]) =>
+      JSON.stringify(candidate).includes("secrets.STATE_APP_PRIVATE_KEY"),
+    );
+    expect(
+      keyHolders.map(([file, job, candidate]) => `${file} ${job} ${candidate.id}`),
+    ).to.deep.equal(["state.yml apply app-token"]);
     const holders = allSteps()
-      .filter(([, , candidate]) => JSON.stringify(candidate).includes("secrets."))
+      .filter(([, , candidate]) =>
+        JSON.stringify(candidate).includes("secrets.PULUMI_CONFIG_PASSPHRASE"),
+      )
       .map(
         ([, , candidate]) =>
           isPulumiStep(candidate) &&
           candidate.env?.PULUMI_CONFIG_PASSPHRASE === "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
       );
-    expect(holders).to.have.length(7);
+    expect(holders).to.have.length(10);
     expect(holders.every(Boolean)).to.equal(true);
     const jobLevel = allJobs().filter(([, , job]) =>
       JSON.stringify(job.env ?? {}).includes("secrets."),
@@ -427,7 +443,10 @@ describe("workflows: credentials and pins", () => {
     ].filter(([key]) => sensitive.test(key));
     expect(
       values.filter(
-        ([, value]) => !/^\$\{\{ (secrets\.[A-Z0-9_]+|github\.token) \}\}$/.test(String(value)),
+        ([, value]) =>
+          !/^\$\{\{ (secrets\.[A-Z0-9_]+|github\.token|steps\.app-token\.outputs\.token) \}\}$/.test(
+            String(value),
+          ),
       ),
     ).to.deep.equal([]);
     for (const file of FILES)
@@ -440,10 +459,12 @@ describe("workflows: credentials and pins", () => {
     const uses = allSteps()
       .map(([, , candidate]) => candidate.uses)
       .filter((value): value is string => value !== undefined);
+    // The current majors, each on Node 24 (checked against the actions' releases, 2026).
     expect([...new Set(uses)].sort()).to.deep.equal([
-      "actions/checkout@v4",
-      "actions/setup-node@v4",
-      "aws-actions/configure-aws-credentials@v4",
+      "actions/checkout@v6",
+      "actions/create-github-app-token@v3",
+      "actions/setup-node@v6",
+      "aws-actions/configure-aws-credentials@v6",
       "pulumi/actions@v7",
     ]);
     for (const value of uses) {
@@ -452,13 +473,28 @@ describe("workflows: credentials and pins", () => {
     }
   });
 
-  it("set up node 20 with the npm cache and check out without persisting the token", () => {
-    for (const [file, id, candidate] of allSteps()) {
-      if (candidate.uses === "actions/setup-node@v4")
-        expect(candidate.with, `${file} ${id}`).to.deep.equal({ "node-version": 20, cache: "npm" });
-      if (candidate.uses === "actions/checkout@v4")
+  it("set up node from .nvmrc with the npm cache and check out without persisting the token", () => {
+    const setups = allSteps().filter(
+      ([, , candidate]) => candidate.uses === "actions/setup-node@v6",
+    );
+    expect(setups).to.have.length(7);
+    for (const [file, id, candidate] of setups)
+      expect(candidate.with, `${file} ${id}`).to.deep.equal({
+        "node-version-file": ".nvmrc",
+        cache: "npm",
+      });
+    for (const [file, id, candidate] of allSteps())
+      if (candidate.uses === "actions/checkout@v6")
         expect(candidate.with?.["persist-credentials"], `${file} ${id}`).to.equal(false);
-    }
+  });
+
+  it("install the Pulumi CLI of .pulumi-version in every step that uses pulumi/actions", () => {
+    const installs = allSteps().filter(([, , candidate]) =>
+      candidate.uses?.startsWith("pulumi/actions@"),
+    );
+    expect(installs).to.have.length(4);
+    for (const [file, id, candidate] of installs)
+      expect(candidate.with?.["pulumi-version-file"], `${file} ${id}`).to.equal(".pulumi-version");
   });
 });
 
@@ -472,6 +508,7 @@ describe("workflows: preview.yml", function () {
     ).to.deep.equal(["npm ci", "npm test"]);
     expect(jobs.preview.needs).to.equal("test");
     expect(step("preview.yml", "preview", "preview").with).to.deep.equal({
+      "pulumi-version-file": ".pulumi-version",
       command: "preview",
       "stack-name": "${{ matrix.stack }}",
       "comment-on-pr": true,
@@ -541,10 +578,12 @@ describe("workflows: deploy.yml", function () {
         STACK: stack,
         PULUMI_BACKEND_URL: "${{ vars.PULUMI_BACKEND_URL }}",
       });
-      expect(step("deploy.yml", stack, "up").with).to.deep.equal({
-        command: "up",
-        "stack-name": "${{ env.STACK }}",
-        policyPacks: "policy",
+      expect(step("deploy.yml", stack, "up").env).to.deep.equal({
+        PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+        GITHUB_TOKEN: "${{ github.token }}",
+        GITHUB_OWNER: "${{ github.repository_owner }}",
+        UPDATE_MESSAGE: "deploy ${{ github.sha }}",
+        DEADLINE_MINUTES: "215",
       });
     }
   });
@@ -635,25 +674,46 @@ describe("workflows: state.yml", function () {
 
   it("sets the state, runs pulumi up, then commits, only after a successful up", () => {
     const ids = apply.steps.map((candidate) => candidate.id).filter((id) => id !== undefined);
-    expect(ids).to.deep.equal(["guard", "oidc", "set-state", "up", "record"]);
+    expect(ids).to.deep.equal([
+      "guard",
+      "oidc",
+      "set-state",
+      "up",
+      "interrupted",
+      "app-token",
+      "record",
+    ]);
     expect(step("state.yml", "apply", "set-state").run).to.equal(
       'pulumi config set deploymentState "$STATE" --stack "$STACK"',
     );
-    expect(step("state.yml", "apply", "up").with).to.deep.equal({
-      command: "up",
-      "stack-name": "${{ env.STACK }}",
-      policyPacks: "policy",
-      message: "deploymentState ${{ env.STATE }} (${{ github.event_name }})",
-    });
+    expect(step("state.yml", "apply", "up").env!.UPDATE_MESSAGE).to.equal(
+      "deploymentState ${{ env.STATE }} (${{ github.event_name }})",
+    );
     expect(step("state.yml", "apply", "record").if).to.equal(undefined);
     expect(step("state.yml", "apply", "record").env).to.deep.equal({
-      GITHUB_TOKEN: "${{ github.token }}",
+      GITHUB_TOKEN: "${{ steps.app-token.outputs.token }}",
+      APP_SLUG: "${{ steps.app-token.outputs.app-slug }}",
     });
     expect(apply.steps[0].with).to.deep.equal({
       ref: "main",
       "fetch-depth": 0,
       "persist-credentials": false,
     });
+  });
+
+  it("pushes with a GitHub App token created after the up, whose failure still runs the record step", () => {
+    const token = step("state.yml", "apply", "app-token");
+    expect(token.uses).to.equal("actions/create-github-app-token@v3");
+    expect(token.with).to.deep.equal({
+      "client-id": "${{ vars.STATE_APP_CLIENT_ID }}",
+      "private-key": "${{ secrets.STATE_APP_PRIVATE_KEY }}",
+      "permission-contents": "write",
+    });
+    expect((token as { "continue-on-error"?: boolean })["continue-on-error"]).to.equal(true);
+    const order = ["up", "app-token", "record"].map((id) =>
+      stepIndex(apply, (candidate) => candidate.id === id),
+    );
+    expect(order).to.deep.equal([...order].sort((a, b) => a - b));
   });
 
   it("guards every apply job with the same environment check", () => {
@@ -663,6 +723,65 @@ describe("workflows: state.yml", function () {
     expect(guard.env).to.deep.equal({
       ENVIRONMENT_STACK: `\${{ vars.${ENVIRONMENT_VARIABLES.stack} }}`,
     });
+  });
+
+  const guardCases: ReadonlyArray<readonly [string, string, string, string | undefined]> = [
+    [
+      "accepts its stack and an S3 backend",
+      "staging",
+      "s3://graasp-pulumi-state-111111111111?region=eu-central-2",
+      undefined,
+    ],
+    [
+      "refuses another stack's environment",
+      "production",
+      "s3://graasp-pulumi-state-111111111111?region=eu-central-2",
+      "::error::The staging environment's PULUMI_STACK variable is 'production'. CiAccess sets it: run the bootstrap pulumi up for staging (README, Delivery).",
+    ],
+    [
+      "refuses a missing backend",
+      "staging",
+      "",
+      "::error::The staging environment's PULUMI_BACKEND_URL variable is '', not s3://<bucket>?region=<region>. CiAccess sets it from graasp:github.stateBucket: run the bootstrap pulumi up for staging (README, Bootstrap).",
+    ],
+    [
+      "refuses a backend without its region",
+      "staging",
+      "s3://graasp-pulumi-state",
+      "::error::The staging environment's PULUMI_BACKEND_URL variable is 's3://graasp-pulumi-state', not s3://<bucket>?region=<region>. CiAccess sets it from graasp:github.stateBucket: run the bootstrap pulumi up for staging (README, Bootstrap).",
+    ],
+  ];
+  for (const [label, environmentStack, backend, error] of guardCases)
+    it(`guard: ${label}`, () => {
+      const sandbox = new Sandbox();
+      const result = sandbox.run(step("state.yml", "apply", "guard").run!, {
+        STACK: "staging",
+        ENVIRONMENT_STACK: environmentStack,
+        PULUMI_BACKEND_URL: backend,
+      });
+      sandbox.remove();
+      expect(result.status).to.equal(error === undefined ? 0 : 1);
+      expect(result.stdout).to.equal(error === undefined ? "" : `${error}\n`);
+    });
+
+  it("previews each stack against its own account's backend, checked before OIDC", () => {
+    const preview = WORKFLOW["preview.yml"].jobs.preview;
+    expect(preview.env).to.deep.equal({
+      PULUMI_BACKEND_URL: "${{ vars[matrix.backend_variable] }}",
+    });
+    expect(stepIndex(preview, (candidate) => candidate.id === "backend")).to.be.lessThan(
+      stepIndex(preview, isOidcStep),
+    );
+    const sandbox = new Sandbox();
+    const result = sandbox.run(step("preview.yml", "preview", "backend").run!, {
+      BACKEND_VARIABLE: "PULUMI_BACKEND_URL_PRODUCTION",
+      PULUMI_BACKEND_URL: "",
+    });
+    sandbox.remove();
+    expect(result.status).to.equal(1);
+    expect(result.stdout).to.equal(
+      "::error::Repository variable PULUMI_BACKEND_URL_PRODUCTION is '', not s3://<bucket>?region=<region>. CiAccess sets it from graasp:github.stateBucket (README, Bootstrap).\n",
+    );
   });
 
   describe("decide", () => {
@@ -807,8 +926,9 @@ describe("workflows: state.yml", function () {
       const run = await RECORD_RUNS.commits;
       expect(run.status, run.stderr).to.equal(0);
       expect(run.stdout).to.equal("Recorded deploymentState stopped for staging on main.\n");
+      // [skip ci]: an app token's push starts workflows, and the state is applied already.
       expect(run.lastCommit).to.equal(
-        "github-actions[bot]|state: staging → stopped|Applied by https://github.com/graasp/graasp-infrastructure/actions/runs/42 (schedule).",
+        "graasp-state[bot]|state: staging → stopped [skip ci]|Applied by https://github.com/graasp/graasp-infrastructure/actions/runs/42 (schedule).",
       );
       expect(run.remoteSettings).to.equal(settings("stopped"));
     });
@@ -826,7 +946,7 @@ describe("workflows: state.yml", function () {
       const run = await RECORD_RUNS.rebases;
       expect(run.status, run.stderr).to.equal(0);
       expect(run.subjects).to.deep.equal([
-        "state: staging → stopped",
+        "state: staging → stopped [skip ci]",
         "merged meanwhile",
         "initial",
       ]);
@@ -835,13 +955,63 @@ describe("workflows: state.yml", function () {
     it("fails loudly, naming the manual fix, when main changed the same line", async () => {
       const run = await RECORD_RUNS.conflict;
       expect(run.status).to.equal(1);
-      expect(run.stdout.trim().split("\n").pop()).to.equal(
-        "::error::staging is now stopped but main does not say so. Record it by hand: pulumi config set deploymentState stopped --stack staging, then commit Pulumi.staging.yaml to main (main's protection must let github-actions[bot] push).",
+      expect(run.stdout).to.equal(
+        "main moved (attempt 1); rebasing on it.\n" +
+          manualFix("main changed Pulumi.staging.yaml meanwhile and the rebase conflicts."),
       );
       expect(run.remoteSettings).to.equal(settings("restricted"));
     });
+
+    it("fails at once on a refused push (protected main), printing the change and the commands", async () => {
+      const run = await RECORD_RUNS.refused;
+      expect(run.status).to.equal(1);
+      expect(run.stdout).to.equal(
+        manualFix(
+          "main refused the push (remote: error: GH013: Repository rule violations found for refs/heads/main.). The state app must be a bypass actor of main's ruleset (README, Bootstrap).",
+        ),
+      );
+      expect(run.summary).to.equal(run.stdout.split("\n").slice(1).join("\n"));
+      expect(run.mainAfter).to.equal(run.mainBefore);
+      expect(run.remoteSettings).to.equal(settings("running"));
+    });
+
+    it("fails loudly without an app token, before trying to push", async () => {
+      const run = await RECORD_RUNS.noToken;
+      expect(run.status).to.equal(1);
+      expect(run.stdout).to.equal(
+        manualFix(
+          "no token from the state app (check STATE_APP_CLIENT_ID and STATE_APP_PRIVATE_KEY on the staging environment and the app's installation; README, Bootstrap).",
+        ),
+      );
+      expect(run.mainAfter).to.equal(run.mainBefore);
+    });
   });
 });
+
+/** What the record step prints when main cannot record the state: the cause, commands, diff. */
+function manualFix(cause: string): string {
+  return [
+    `::error::staging is now stopped but main does not say so: ${cause}`,
+    "Record it on main by hand (an admin, or a pull request), then the next deploy keeps stopped:",
+    "",
+    "  git switch main && git pull",
+    "  pulumi config set deploymentState stopped --stack staging",
+    "  git commit -m 'state: staging → stopped [skip ci]' -- Pulumi.staging.yaml && git push origin main",
+    "",
+    "The change to Pulumi.staging.yaml:",
+    "",
+    "diff --git a/Pulumi.staging.yaml b/Pulumi.staging.yaml",
+    "index 5728f4a..6739b88 100644",
+    "--- a/Pulumi.staging.yaml",
+    "+++ b/Pulumi.staging.yaml",
+    "@@ -1,3 +1,3 @@",
+    " config:",
+    "   aws:region: eu-central-2",
+    "-  graasp:deploymentState: running",
+    "+  graasp:deploymentState: stopped",
+    "",
+  ].join("\n");
+}
 
 function recordSettings(state: string): string {
   return `config:\n  aws:region: eu-central-2\n  graasp:deploymentState: ${state}\n`;
@@ -856,6 +1026,7 @@ interface RecordRun {
   readonly lastCommit: string;
   readonly subjects: readonly string[];
   readonly remoteSettings: string;
+  readonly summary: string;
 }
 
 /**
@@ -867,6 +1038,7 @@ async function runRecord(
   recorded: string,
   applied: string | undefined,
   elsewhere?: { file: string; content: string },
+  options: { refuse?: boolean; token?: string } = {},
 ): Promise<RecordRun> {
   const directory = mkdtempSync(join(tmpdir(), "graasp-record-"));
   const write = (name: string, content: string) => writeFileSync(join(directory, name), content);
@@ -888,6 +1060,14 @@ async function runRecord(
           'git -C seed add . && git -C seed -c user.name=test -c user.email=test@example.com commit --quiet -m "merged meanwhile" && git -C seed push --quiet origin HEAD:main',
         ]),
     ...(applied === undefined ? [] : ["cp applied.yaml work/Pulumi.staging.yaml"]),
+    // A protected main: GitHub's ruleset refuses the push whatever its content.
+    ...(options.refuse
+      ? [
+          "printf '#!/bin/sh\\necho \"error: GH013: Repository rule violations found for refs/heads/main.\" >&2\\nexit 1\\n' > origin.git/hooks/pre-receive",
+          "chmod +x origin.git/hooks/pre-receive",
+        ]
+      : []),
+    ": > summary",
     "git -C origin.git rev-parse main > main-before",
     // The record step's exit status is data; every other command must succeed (`set -e`).
     "if (cd work && bash --noprofile --norc -eo pipefail ../record.sh > ../stdout 2> ../stderr); then echo 0 > status; else echo $? > status; fi",
@@ -905,6 +1085,8 @@ async function runRecord(
           HOME: directory,
           GIT_CONFIG_NOSYSTEM: "1",
           ...RECORD_ENV,
+          GITHUB_TOKEN: options.token ?? RECORD_ENV.GITHUB_TOKEN,
+          GITHUB_STEP_SUMMARY: join(directory, "summary"),
         },
         stdio: ["ignore", "ignore", "pipe"],
       });
@@ -925,6 +1107,7 @@ async function runRecord(
       lastCommit: read("last-commit").trim(),
       subjects: read("subjects").trim().split("\n"),
       remoteSettings: read("remote-settings"),
+      summary: read("summary"),
     };
   } finally {
     rmSync(directory, { recursive: true, force: true });
@@ -963,6 +1146,12 @@ const RECORD_RUNS = {
       content: recordSettings("restricted"),
     }),
   ),
+  refused: settledLater(
+    runRecord(recordSettings("running"), recordSettings("stopped"), undefined, { refuse: true }),
+  ),
+  noToken: settledLater(
+    runRecord(recordSettings("running"), recordSettings("stopped"), undefined, { token: "" }),
+  ),
 };
 
 /** A temporary directory with fake commands first on PATH; runs scripts like GitHub's bash. */
@@ -996,3 +1185,208 @@ class Sandbox {
     rmSync(this.directory, { recursive: true, force: true });
   }
 }
+
+describe("workflows: interrupted runs", function () {
+  this.timeout(20000);
+  const APPLY_JOBS: ReadonlyArray<readonly [string, string]> = [
+    ["deploy.yml", "staging"],
+    ["deploy.yml", "production"],
+    ["state.yml", "apply"],
+  ];
+  const upScript = step("deploy.yml", "staging", "up").run!;
+  const reportScript = step("deploy.yml", "staging", "interrupted").run!;
+
+  it("give pulumi its own deadline 25 minutes inside the job's timeout and the role's session", () => {
+    for (const [file, id] of APPLY_JOBS) {
+      const job = WORKFLOW[file].jobs[id] as Job & { "timeout-minutes": number };
+      const up = step(file, id, "up");
+      expect(up.run, `${file} ${id}`).to.equal(upScript);
+      expect(up.env!.DEADLINE_MINUTES).to.equal("215");
+      expect(job["timeout-minutes"]).to.equal(240);
+      // SIGINT at 215 minutes, SIGKILL 15 minutes later at worst: both before the job's end.
+      expect(215 + 15).to.be.lessThan(job["timeout-minutes"]);
+      expect(215 * 60).to.be.lessThan(DEPLOY_SESSION_SECONDS);
+      expect(step(file, id, "interrupted")).to.deep.equal(
+        step("deploy.yml", "staging", "interrupted"),
+      );
+    }
+    expect(upScript).to.include('timeout --signal=INT --kill-after=15m "${DEADLINE_MINUTES}m"');
+    expect(step("deploy.yml", "staging", "interrupted").if).to.equal(
+      "always() && (steps.up.outcome == 'failure' || steps.up.outcome == 'cancelled')",
+    );
+  });
+
+  function runUp(timeoutBody: string) {
+    const sandbox = new Sandbox({ timeout: timeoutBody });
+    const calls = join(sandbox.directory, "calls");
+    writeFileSync(calls, "");
+    const result = sandbox.run(upScript, {
+      STACK: "staging",
+      UPDATE_MESSAGE: "deploy 0123abc",
+      DEADLINE_MINUTES: "215",
+      CALLS: calls,
+    });
+    const recorded = readFileSync(calls, "utf8");
+    sandbox.remove();
+    return { ...result, calls: recorded };
+  }
+
+  it("runs pulumi up under the deadline and passes its success through", () => {
+    const result = runUp('echo "$*" >> "$CALLS"');
+    expect(result.status).to.equal(0);
+    expect(result.calls).to.equal(
+      "--signal=INT --kill-after=15m 215m pulumi up --yes --skip-preview --non-interactive --stack staging --policy-pack policy --message deploy 0123abc\n",
+    );
+  });
+
+  it("says so when pulumi passed its deadline (timeout's status 124)", () => {
+    const result = runUp("exit 124");
+    expect(result.status).to.equal(124);
+    expect(result.stdout).to.equal(
+      "::error::pulumi up passed its 215-minute deadline and was interrupted (README, Interrupted runs).\n",
+    );
+  });
+
+  it("passes a failed update's status through without the deadline message", () => {
+    const result = runUp("exit 255");
+    expect(result.status).to.equal(255);
+    expect(result.stdout).to.equal("");
+  });
+
+  it("forwards the runner's cancellation to pulumi once, as SIGINT, and waits for it to stop", () => {
+    // The fake stands for `timeout`: it sends the step's shell SIGTERM twice, as the runner
+    // does on cancellation, then records every SIGINT it receives until the third, after
+    // which it exits like pulumi stopping cleanly. Node, because a background child of bash
+    // starts with SIGINT ignored and only a real handler (as GNU timeout installs) receives it.
+    const sandbox = new Sandbox();
+    const calls = join(sandbox.directory, "calls");
+    writeFileSync(calls, "");
+    sandbox.write(
+      ".bin/timeout",
+      [
+        "#!/usr/bin/env node",
+        'const { appendFileSync } = require("fs");',
+        'process.on("SIGINT", () => { appendFileSync(process.env.CALLS, "SIGINT\\n"); process.exit(130); });',
+        'process.kill(process.ppid, "SIGTERM");',
+        'process.kill(process.ppid, "SIGTERM");',
+        "setInterval(() => undefined, 60000);",
+      ].join("\n"),
+    );
+    chmodSync(join(sandbox.directory, ".bin", "timeout"), 0o755);
+    const result = sandbox.run(upScript, {
+      STACK: "staging",
+      UPDATE_MESSAGE: "deploy 0123abc",
+      DEADLINE_MINUTES: "215",
+      CALLS: calls,
+    });
+    expect(readFileSync(calls, "utf8")).to.equal("SIGINT\n");
+    expect(result.status).to.equal(130);
+    expect(result.stdout).to.equal(
+      "Cancelled: pulumi finishes the operations in flight, then stops.\n",
+    );
+    sandbox.remove();
+  });
+
+  interface ReportCase {
+    readonly label: string;
+    readonly lockHost?: string;
+    readonly pulumiRunning?: boolean;
+    readonly pending: number;
+    readonly status: number;
+    readonly stdout: string;
+    readonly removed: string;
+  }
+  const LOCK = ".pulumi/locks/organization/graasp/staging/7c0f.json";
+  const reportCases: readonly ReportCase[] = [
+    {
+      label: "removes the lock this runner's dead pulumi left",
+      lockHost: "fv-az1",
+      pending: 0,
+      status: 0,
+      stdout: `Removed the lock this run left: s3://graasp-pulumi-state-staging/${LOCK}.\nstaging: no lock and no pending operation left behind.\n`,
+      removed: `s3 rm --only-show-errors s3://graasp-pulumi-state-staging/${LOCK}\n`,
+    },
+    {
+      label: "keeps another machine's lock and says whose it is",
+      lockHost: "laptop-7",
+      pending: 0,
+      status: 1,
+      stdout: `::error::staging is locked by s3://graasp-pulumi-state-staging/${LOCK} (laptop-7 pid 4242), not this run's: another pulumi may be running.\n`,
+      removed: "",
+    },
+    {
+      label: "keeps its own lock while a pulumi still runs here",
+      lockHost: "fv-az1",
+      pulumiRunning: true,
+      pending: 0,
+      status: 1,
+      stdout: `::error::staging is locked by s3://graasp-pulumi-state-staging/${LOCK} (fv-az1 pid 4242), not this run's: another pulumi may be running.\n`,
+      removed: "",
+    },
+    {
+      label: "names pending operations and the refresh that clears them",
+      pending: 2,
+      status: 1,
+      stdout:
+        "::error::staging has 2 pending operation(s): an update stopped mid-operation. Recover with the deploy role (README, Interrupted runs): pulumi refresh --stack staging, then pulumi up.\n",
+      removed: "",
+    },
+  ];
+  for (const { label, lockHost, pulumiRunning, pending, status, stdout, removed } of reportCases)
+    it(`report: ${label}`, () => {
+      const operations = Array.from({ length: pending }, (_, index) => ({
+        type: "updating",
+        index,
+      }));
+      const sandbox = new Sandbox({
+        hostname: "echo fv-az1",
+        pgrep: pulumiRunning ? "exit 0" : "exit 1",
+        pulumi: `[ "$*" = "stack export --stack staging" ] && echo '${JSON.stringify({ deployment: { pending_operations: operations } })}'`,
+        aws: [
+          'case "$1 $2" in',
+          `  "s3api list-objects-v2") [ "$*" = "s3api list-objects-v2 --bucket graasp-pulumi-state-staging --prefix .pulumi/locks/organization/graasp/staging/ --query Contents[].Key --output text" ] && echo "${lockHost === undefined ? "None" : LOCK}" ;;`,
+          `  "s3 cp") echo '{"pid":4242,"username":"runner","hostname":"${lockHost ?? ""}","timestamp":"2026-11-29T05:00:00Z"}' ;;`,
+          '  "s3 rm") echo "$*" >> "$CALLS" ;;',
+          "esac",
+        ].join("\n"),
+      });
+      const calls = join(sandbox.directory, "calls");
+      writeFileSync(calls, "");
+      const result = sandbox.run(reportScript, {
+        STACK: "staging",
+        PULUMI_BACKEND_URL: "s3://graasp-pulumi-state-staging?region=eu-central-2",
+        CALLS: calls,
+      });
+      expect(result.stdout).to.equal(stdout);
+      expect(result.status, result.stderr).to.equal(status);
+      expect(readFileSync(calls, "utf8")).to.equal(removed);
+      sandbox.remove();
+    });
+});
+
+describe("runtimes: Node and the Pulumi CLI, each pinned in one place", () => {
+  const root = join(__dirname, "..");
+  const read = (file: string) => readFileSync(join(root, file), "utf8");
+  const manifest = JSON.parse(read("package.json")) as {
+    engines: { node: string };
+    dependencies: Record<string, string>;
+  };
+
+  it(".nvmrc names an LTS major the workflows run (22 or 24), inside `engines`", () => {
+    const major = read(".nvmrc").trim();
+    expect(major).to.equal("24");
+    expect(manifest.engines.node).to.equal("^22.12.0 || ^24.0.0");
+    const policyManifest = JSON.parse(read("policy/package.json")) as typeof manifest;
+    expect(policyManifest.engines.node).to.equal(manifest.engines.node);
+  });
+
+  it("npm only warns about `engines` (no engine-strict), so a Node 20 machine still installs", () => {
+    expect(() => read(".npmrc")).to.throw(/ENOENT/);
+    expect(JSON.stringify(manifest)).to.not.include("engine-strict");
+  });
+
+  it(".pulumi-version pins the CLI to the release of the @pulumi/pulumi SDK in package.json", () => {
+    expect(read(".pulumi-version")).to.equal(`${manifest.dependencies["@pulumi/pulumi"]}\n`);
+    expect(read(".pulumi-version")).to.match(/^\d+\.\d+\.\d+\n$/);
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --rounds 5 --warmup 1 --semi-space 128 --no-compare]`
+ * `npm run -s bench [-- --rounds 5 --warmup 1 --semi-space 128 --no-compare]`
  *
  * How long one evaluation of the whole program under the project's mocks takes, per stack ×
  * deployment state, after warm-up rounds, next to the bare cost of loading the Pulumi SDKs in
@@ -10,14 +10,16 @@
  * Then the same again in a child process with a larger young generation (`--semi-space` MiB),
  * since GC pauses were a large share of an evaluation; `--no-compare` skips that.
  *
- * Every module is loaded with `require` in the order written, because the SDK load is measured
- * first: a static import would load it before the first line runs.
+ * Every module is loaded with `require` in the order written, after the arguments are parsed,
+ * because the SDK load is measured first: a static import would load it before the first line
+ * runs. tools/cli.ts loads nothing of the SDK.
  */
 import type * as Aws from "@pulumi/aws";
 import type * as Mocks from "../test/mocks";
 import type * as Fixtures from "../test/fixtures";
 import type * as Platform from "../platform";
 import type * as States from "../components/deploymentStates";
+import { CommandSpec, EXIT, UsageError, helpText, parseArgs, usageMessage } from "./cli";
 
 const TARGET_MS = 300;
 
@@ -31,31 +33,69 @@ function timed<T>(load: () => T): [T, number] {
   return [value, millisecondsSince(start)];
 }
 
-const [, pulumiLoadMs] = timed(() => require("@pulumi/pulumi"));
-const [aws, awsLoadMs] = timed(() => require("@pulumi/aws") as typeof Aws);
-const [program, programLoadMs] = timed(() => ({
-  mocks: require("../test/mocks") as typeof Mocks,
-  fixtures: require("../test/fixtures") as typeof Fixtures,
-  platform: require("../platform") as typeof Platform,
-  states: require("../components/deploymentStates") as typeof States,
-}));
+interface Loaded {
+  readonly aws: typeof Aws;
+  readonly program: {
+    readonly mocks: typeof Mocks;
+    readonly fixtures: typeof Fixtures;
+    readonly platform: typeof Platform;
+    readonly states: typeof States;
+  };
+  readonly pulumiLoadMs: number;
+  readonly awsLoadMs: number;
+  readonly programLoadMs: number;
+}
+
+/** The SDKs, then the program, each timed; the first `require` of the SDK in this process. */
+function load(): Loaded {
+  const [, pulumiLoadMs] = timed(() => require("@pulumi/pulumi"));
+  const [aws, awsLoadMs] = timed(() => require("@pulumi/aws") as typeof Aws);
+  const [program, programLoadMs] = timed(() => ({
+    mocks: require("../test/mocks") as typeof Mocks,
+    fixtures: require("../test/fixtures") as typeof Fixtures,
+    platform: require("../platform") as typeof Platform,
+    states: require("../components/deploymentStates") as typeof States,
+  }));
+  return { aws, program, pulumiLoadMs, awsLoadMs, programLoadMs };
+}
 // GC pauses, observed without flags, to tell how much of an evaluation is collection.
 const { PerformanceObserver } = require("perf_hooks") as typeof import("perf_hooks");
 const { spawnSync } = require("child_process") as typeof import("child_process");
 const path = require("path") as typeof import("path");
 
+export const BENCH_COMMAND: CommandSpec = {
+  usage: "npm run -s bench -- [--rounds <n>] [--warmup <n>] [--semi-space <MiB>] [--no-compare]",
+  description:
+    "Times one evaluation of the whole program under mocks per stack and deployment state,\n" +
+    "after warm-up rounds, then again in a child process with a larger young generation.",
+  options: [
+    {
+      name: "--rounds",
+      value: "<n>",
+      help: "measured rounds (default 5)",
+      integer: { min: 1, max: 1000 },
+    },
+    {
+      name: "--warmup",
+      value: "<n>",
+      help: "warm-up rounds, not measured (default 1)",
+      integer: { min: 0, max: 100 },
+    },
+    {
+      name: "--semi-space",
+      value: "<MiB>",
+      help: "young generation of the second run (default 128)",
+      integer: { min: 1, max: 4096 },
+    },
+    { name: "--no-compare", help: "skip the second run" },
+    { name: "--json", help: "print the measurement as JSON (used for the second run)" },
+  ],
+};
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-function option(argv: readonly string[], name: string, fallback: number): number {
-  const at = argv.indexOf(name);
-  if (at === -1) return fallback;
-  const value = Number(argv[at + 1]);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} needs a whole number`);
-  return value;
 }
 
 interface Result {
@@ -68,7 +108,8 @@ interface Result {
   readonly warmup: number;
 }
 
-async function measure(rounds: number, warmup: number): Promise<Result> {
+async function measure(loaded: Loaded, rounds: number, warmup: number): Promise<Result> {
+  const { aws, program, pulumiLoadMs, awsLoadMs, programLoadMs } = loaded;
   const { mocks, fixtures, platform, states } = program;
   const firstResourceStart = process.hrtime.bigint();
   await mocks.evaluate("staging", () => new aws.cloudwatch.LogGroup("probe", {}));
@@ -160,7 +201,8 @@ function measureWithSemiSpace(megabytes: number, argv: readonly string[]): Resul
       `--max-semi-space-size=${megabytes}`,
       "-r",
       "ts-node/register/transpile-only",
-      __filename,
+      path.join(__dirname, "run.ts"),
+      "bench",
       "--json",
       ...argv,
     ],
@@ -170,18 +212,32 @@ function measureWithSemiSpace(megabytes: number, argv: readonly string[]): Resul
   return JSON.parse(child.stdout) as Result;
 }
 
-async function main(argv: readonly string[]): Promise<void> {
-  const rounds = Math.max(1, option(argv, "--rounds", 5));
-  const warmup = option(argv, "--warmup", 1);
-  const semiSpace = option(argv, "--semi-space", 128);
+/** Entry point for tools/run.ts. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs(argv, BENCH_COMMAND);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(usageMessage(error, BENCH_COMMAND));
+    return EXIT.usage;
+  }
+  if (parsed.help) {
+    process.stdout.write(`${helpText(BENCH_COMMAND)}\n`);
+    return EXIT.ok;
+  }
+  const number = (name: string, fallback: number) => Number(parsed.values.get(name) ?? fallback);
+  const rounds = number("--rounds", 5);
+  const warmup = number("--warmup", 1);
+  const semiSpace = number("--semi-space", 128);
   const passOn = ["--rounds", String(rounds), "--warmup", String(warmup)];
-  const result = await measure(rounds, warmup);
-  if (argv.includes("--json")) {
+  const result = await measure(load(), rounds, warmup);
+  if (parsed.flags.has("--json")) {
     process.stdout.write(JSON.stringify(result));
-    return;
+    return EXIT.ok;
   }
   process.stdout.write(`${report(result).join("\n")}\n`);
-  if (argv.includes("--no-compare") || result.flags !== "none") return;
+  if (parsed.flags.has("--no-compare") || result.flags !== "none") return EXIT.ok;
 
   const tuned = measureWithSemiSpace(semiSpace, passOn);
   const [plain, faster] = [median(overall(result)), median(overall(tuned))];
@@ -197,9 +253,5 @@ async function main(argv: readonly string[]): Promise<void> {
         `vs ${(100 * result.gcShare).toFixed(0)}%. Other load on this machine moves both; compare minima too.`,
     ].join("\n") + "\n",
   );
+  return EXIT.ok;
 }
-
-main(process.argv.slice(2)).catch((error: Error) => {
-  process.stderr.write(`${error.stack ?? error.message}\n`);
-  process.exitCode = 3;
-});

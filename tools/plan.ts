@@ -1,13 +1,11 @@
 /**
- * `npm run plan -- --stack staging [--state S | --from A --to B] [--format text|markdown|json]`
+ * `npm run -s plan -- --stack staging [--state S | --from A --to B] [--format text|markdown|json]`
  *
  * The program's plan on a machine with no AWS account and no Pulumi CLI: reads
  * `Pulumi.<stack>.yaml`, builds the platform under the project's mocks and prints its resources,
- * or what a change of deployment state adds, removes and changes.
- *
- * Exit codes: 0 printed (and, for a transition, no stateful resource touched); 1 the transition
- * touches a stateful resource; 2 bad arguments, stack file or configuration; 3 the program failed.
+ * or what a change of deployment state adds, removes and changes. Exit codes: tools/cli.ts.
  */
+import * as fs from "fs";
 import * as path from "path";
 import {
   DEPLOYMENT_STATES,
@@ -15,35 +13,75 @@ import {
   isDeploymentState,
 } from "../components/deploymentStates";
 import { ConfigError } from "../config";
+import { CommandSpec, EXIT, UsageError, helpText, parseArgs, usageMessage } from "./cli";
 import {
-  SecretMasker,
   configIn,
   evaluateState,
+  maskerFor,
   planTransition,
   transitionExitCode,
 } from "./planModel";
-import { CostError } from "./cost";
+import { passphraseFrom } from "./passphrase";
 import { renderPlan } from "./planReport";
 import { FORMATS, Format } from "./reportFormat";
-import { StackFileError, hidePlaceholders, readStackConfig } from "./stackFile";
+import { StackFileError, hidePlaceholders, hideSecretValues, readStackConfig } from "./stackFile";
 import { renderTransition } from "./transitionReport";
 
-export const USAGE = `Usage: npm run plan -- --stack <name> [options]
+export const STACK_NAME = {
+  regex: /^[A-Za-z0-9._-]+$/,
+  what: 'a stack name (letters, digits, ".", "_", "-")',
+};
 
-Prints what the program would deploy for a stack, built offline under mocks (no AWS account,
-no Pulumi CLI). Secrets are placeholders.
+export const PLAN_COMMAND: CommandSpec = {
+  usage: "npm run -s plan -- --stack <name> [options]",
+  description:
+    "Prints what the program would deploy for a stack, built offline under mocks (no AWS account,\n" +
+    "no Pulumi CLI). Secret values the stack file holds are validated and printed as [secret]:\n" +
+    "encrypted ones too when PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) unlocks\n" +
+    "them; absent ones are placeholders. `npm run -s` keeps npm's banner out of the output.",
+  options: [
+    {
+      name: "--stack",
+      value: "<name>",
+      help: "stack whose Pulumi.<name>.yaml is read (required)",
+      pattern: STACK_NAME,
+    },
+    {
+      name: "--state",
+      value: "<state>",
+      help: "plan this deployment state instead of graasp:deploymentState",
+      choices: DEPLOYMENT_STATES,
+    },
+    {
+      name: "--from",
+      value: "<state>",
+      help: "with --to: print what changing the state adds, removes and changes",
+      choices: DEPLOYMENT_STATES,
+    },
+    {
+      name: "--to",
+      value: "<state>",
+      help: "the target state of --from",
+      choices: DEPLOYMENT_STATES,
+    },
+    {
+      name: "--format",
+      value: "<format>",
+      help: `${FORMATS.join(", ")} (default text)`,
+      choices: FORMATS,
+    },
+    {
+      name: "--cost",
+      help: "print the monthly cost estimate line by line (json always carries it)",
+    },
+  ],
+  notes: [
+    `States: ${DEPLOYMENT_STATES.join(", ")}`,
+    "Example: npm run -s plan -- --stack staging --format json > plan.json",
+  ],
+};
 
-Options:
-  --stack <name>          stack whose Pulumi.<name>.yaml is read (required)
-  --state <state>         plan this deployment state instead of graasp:deploymentState
-  --from <state> --to <state>
-                          print what changing the state adds, removes and changes
-  --format <format>       text (default), markdown or json
-  --cost                  print the monthly cost estimate line by line (json always has it)
-
-States: ${DEPLOYMENT_STATES.join(", ")}
-Exit codes: 0 done; 1 the transition touches a stateful resource; 2 bad arguments, stack file
-or configuration; 3 the program failed under mocks.`;
+export const USAGE = helpText(PLAN_COMMAND);
 
 export interface PlanArgs {
   readonly stack: string;
@@ -56,55 +94,16 @@ export interface PlanArgs {
   readonly cost: boolean;
 }
 
-export class UsageError extends Error {}
-
-const OPTIONS = ["--stack", "--state", "--from", "--to", "--format"] as const;
-type Option = (typeof OPTIONS)[number];
-
-/** Accepts `--name value` and `--name=value`; throws `UsageError` with the exact problem. */
-export function parseArgs(argv: readonly string[]): PlanArgs {
-  const given = new Map<Option, string>();
-  let help = false;
-  let cost = false;
-  for (let i = 0; i < argv.length; i++) {
-    const argument = argv[i];
-    if (argument === "--help" || argument === "-h") {
-      help = true;
-      continue;
-    }
-    if (argument === "--cost") {
-      cost = true;
-      continue;
-    }
-    if (!argument.startsWith("--")) throw new UsageError(`Unexpected argument "${argument}".`);
-    const [name, inline] = splitOnce(argument, "=");
-    if (!(OPTIONS as readonly string[]).includes(name))
-      throw new UsageError(`Unknown option ${name}.`);
-    const option = name as Option;
-    const value = inline ?? argv[++i];
-    if (value === undefined || (inline === undefined && value.startsWith("--")))
-      throw new UsageError(`${option} needs a value.`);
-    if (given.has(option)) throw new UsageError(`${option} is given twice.`);
-    given.set(option, value);
-  }
+/** The plan's arguments: the shared parser, then the rules between options. */
+export function parsePlanArgs(argv: readonly string[]): PlanArgs {
+  const { help, values, flags } = parseArgs(argv, PLAN_COMMAND);
+  const cost = flags.has("--cost");
   if (help) return { stack: "", format: "text", help, cost };
-
-  const stack = given.get("--stack");
+  const stack = values.get("--stack");
   if (stack === undefined) throw new UsageError("Missing --stack <name>.");
-  if (!/^[A-Za-z0-9._-]+$/.test(stack))
-    throw new UsageError(
-      `--stack "${stack}" is not a stack name (letters, digits, ".", "_", "-").`,
-    );
-  const format = given.get("--format") ?? "text";
-  if (!(FORMATS as readonly string[]).includes(format))
-    throw new UsageError(`--format "${format}" is not one of ${FORMATS.join(", ")}.`);
-  const [state, from, to] = (["--state", "--from", "--to"] as const).map((option) => {
-    const value = given.get(option);
-    if (value !== undefined && !isDeploymentState(value))
-      throw new UsageError(
-        `${option} "${value}" is not a deployment state; expected one of ${DEPLOYMENT_STATES.join(", ")}.`,
-      );
-    return value as DeploymentState | undefined;
+  const [state, from, to] = ["--state", "--from", "--to"].map((option) => {
+    const value = values.get(option);
+    return value !== undefined && isDeploymentState(value) ? value : undefined;
   });
   if (state !== undefined && (from !== undefined || to !== undefined))
     throw new UsageError("--state cannot be combined with --from/--to.");
@@ -112,12 +111,8 @@ export function parseArgs(argv: readonly string[]): PlanArgs {
     throw new UsageError("--from and --to must be given together.");
   if (from !== undefined && from === to)
     throw new UsageError(`--from and --to are the same state ("${from}").`);
-  return { stack, state, from, to, format: format as Format, help, cost };
-}
-
-function splitOnce(text: string, separator: string): [string, string | undefined] {
-  const at = text.indexOf(separator);
-  return at === -1 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
+  const format = (values.get("--format") ?? "text") as Format;
+  return { stack, state, from, to, format, help, cost };
 }
 
 export interface PlanIo {
@@ -125,20 +120,28 @@ export interface PlanIo {
   readonly projectDir: string;
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
+  /** Where the passphrase is looked up (`PULUMI_CONFIG_PASSPHRASE[_FILE]`); default: none. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Runs the command; returns the exit code instead of exiting, so tests can call it. */
 export async function runPlan(argv: readonly string[], io: PlanIo): Promise<number> {
-  const out = (text: string) => io.out(hidePlaceholders(text));
-  const err = (text: string) => io.err(hidePlaceholders(text));
+  let secretValues: readonly string[] = [];
+  const hide = (text: string) => hidePlaceholders(hideSecretValues(text, secretValues));
+  const out = (text: string) => io.out(hide(text));
+  const err = (text: string) => io.err(hide(text));
   try {
-    const args = parseArgs(argv);
+    const args = parsePlanArgs(argv);
     if (args.help) {
       out(`${USAGE}\n`);
-      return 0;
+      return EXIT.ok;
     }
-    const stackConfig = readStackConfig(io.projectDir, args.stack);
-    const masker = new SecretMasker(stackConfig.placeholders);
+    const passphrase = passphraseFrom(io.env ?? {}, (file) => fs.readFileSync(file, "utf8"));
+    const stackConfig = readStackConfig(io.projectDir, args.stack, passphrase);
+    secretValues = stackConfig.secretValues;
+    const masker = maskerFor(stackConfig);
+    // The file's own state is validated too: `pulumi up` would run with it.
+    configIn(stackConfig);
     if (args.from !== undefined && args.to !== undefined) {
       // Both configurations are validated before the first (slow) evaluation.
       configIn(stackConfig, args.from);
@@ -151,30 +154,27 @@ export async function runPlan(argv: readonly string[], io: PlanIo): Promise<numb
     }
     const evaluation = await evaluateState(stackConfig, args.state, masker);
     out(renderPlan(evaluation, stackConfig, args.format, args.cost));
-    return 0;
+    return EXIT.ok;
   } catch (error) {
     if (error instanceof UsageError) {
-      err(`error: ${error.message}\n\n${USAGE}\n`);
-      return 2;
+      err(usageMessage(error, PLAN_COMMAND));
+      return EXIT.usage;
     }
-    if (
-      error instanceof StackFileError ||
-      error instanceof ConfigError ||
-      error instanceof CostError
-    ) {
+    if (error instanceof StackFileError || error instanceof ConfigError) {
       err(`${error.message}\n`);
-      return 2;
+      return EXIT.usage;
     }
     err(`The program failed under mocks: ${(error as Error).stack ?? String(error)}\n`);
-    return 3;
+    return EXIT.failed;
   }
 }
 
-if (require.main === module)
-  runPlan(process.argv.slice(2), {
+/** Entry point for tools/run.ts. */
+export function main(argv: readonly string[]): Promise<number> {
+  return runPlan(argv, {
     projectDir: path.resolve(__dirname, ".."),
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
-  }).then((code) => {
-    process.exitCode = code;
+    env: process.env,
   });
+}

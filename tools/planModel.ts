@@ -177,6 +177,14 @@ export function configIn(stackConfig: StackConfig, state?: DeploymentState) {
   return parseConfig(raw, stackConfig.stack);
 }
 
+/** A masker that knows the stack file's placeholders and the real secret values it held. */
+export function maskerFor(stackConfig: StackConfig): SecretMasker {
+  return new SecretMasker([
+    ...stackConfig.placeholders,
+    ...stackConfig.secretValues.filter((value) => value.length >= 8),
+  ]);
+}
+
 /** Builds the whole program under the mocks. Evaluations must not overlap: the mocks are global. */
 export async function evaluateState(
   stackConfig: StackConfig,

@@ -10,7 +10,7 @@ export const FORMATS = ["text", "markdown", "json"] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** What a report needs to know about the stack file, beyond the evaluation. */
-export type StackFileFacts = Pick<StackConfig, "fileName" | "absentSecrets" | "warnings">;
+export type StackFileFacts = Pick<StackConfig, "stack" | "fileName" | "absentSecrets" | "warnings">;
 
 const LONG_VALUE = 120;
 
@@ -84,12 +84,13 @@ export const MOCK_NOTE =
 /** The secrets note, in text lines (markdown adds its own emphasis around the same words). */
 export function secretLines(facts: StackFileFacts): string[] {
   const lines = [
-    "Secrets are placeholders here and are printed as [secret]; the real values stay encrypted.",
+    "Secrets are printed as [secret]. Those the stack file holds are validated (encrypted ones " +
+      "when PULUMI_CONFIG_PASSPHRASE unlocks them); absent or still-encrypted ones are placeholders.",
   ];
   if (facts.absentSecrets.length > 0)
     lines.push(
       `Absent from ${facts.fileName}, set them before \`pulumi up\` ` +
-        `(pulumi config set --secret ...): ${facts.absentSecrets.join(", ")}`,
+        `(pulumi config set -s ${facts.stack} --secret ...): ${facts.absentSecrets.join(", ")}`,
     );
   return [...lines, ...facts.warnings.map((warning) => `Warning: ${warning}`)];
 }

@@ -1,14 +1,17 @@
 /**
  * Reads `Pulumi.<stack>.yaml` (and the project defaults in `Pulumi.yaml`) the way the Pulumi
  * CLI would hand them to the program, without the CLI: `graasp:*` keys and `aws:region`, objects
- * as JSON strings. Secrets cannot be decrypted here, so every secret, whether encrypted, in plain
- * text or absent, becomes a placeholder that passes validation; callers mask the placeholders.
+ * as JSON strings. Secret values the file holds are used and validated like the real run: in
+ * plain text (with a warning), or `secure:` ones decrypted when the file has an
+ * `encryptionsalt` and the passphrase is given. Secrets that are absent, or encrypted without a
+ * passphrase, become placeholders that pass validation. Callers mask both.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { SECRET_KEYS } from "../components/catalog";
 import { RawConfig } from "../config";
+import { PassphraseDecrypter, PassphraseError } from "./passphrase";
 
 /** Every placeholder starts with this, so a printed string can be checked for all of them. */
 export const PLACEHOLDER_PREFIX = "offline-plan-placeholder";
@@ -28,6 +31,8 @@ export interface StackConfig {
   readonly absentSecrets: readonly string[];
   /** Every placeholder value that `raw` holds. */
   readonly placeholders: readonly string[];
+  /** Real secret values the file holds (plain or decrypted): validated, and masked in output. */
+  readonly secretValues: readonly string[];
   /** Problems with the file that do not stop the plan (secrets in plain text). */
   readonly warnings: readonly string[];
 }
@@ -52,12 +57,27 @@ export function stackFileName(stack: string): string {
   return `Pulumi.${stack}.yaml`;
 }
 
-export function readStackConfig(projectDir: string, stack: string): StackConfig {
+export function readStackConfig(
+  projectDir: string,
+  stack: string,
+  passphrase?: string,
+): StackConfig {
   const fileName = stackFileName(stack);
   const stackText = readIfExists(path.join(projectDir, fileName));
   if (stackText === undefined) throw new StackFileError(`${fileName} not found in ${projectDir}.`);
   const projectText = readIfExists(path.join(projectDir, "Pulumi.yaml"));
-  return stackConfigFromText(stack, stackText, projectText);
+  return stackConfigFromText(stack, stackText, projectText, passphrase);
+}
+
+/** Secret values shorter than this are not searched for inside longer strings. */
+const MASKED_MIN_LENGTH = 8;
+
+/** Replaces every secret value the file held (8 characters or more) with `[secret]`. */
+export function hideSecretValues(text: string, secretValues: readonly string[]): string {
+  return secretValues
+    .filter((value) => value.length >= MASKED_MIN_LENGTH)
+    .sort((a, b) => b.length - a.length)
+    .reduce((result, value) => result.split(value).join("[secret]"), text);
 }
 
 function readIfExists(file: string): string | undefined {
@@ -69,50 +89,71 @@ export function stackConfigFromText(
   stack: string,
   stackText: string,
   projectText?: string,
+  passphrase?: string,
 ): StackConfig {
   const fileName = stackFileName(stack);
-  const entries = { ...projectDefaults(projectText), ...configSection(stackText, fileName) };
+  const document = parseYaml(stackText, fileName);
+  const entries = { ...projectDefaults(projectText), ...configSection(document, fileName) };
+  const decrypter = decrypterFor(document, fileName, passphrase);
   const values: Record<string, string | undefined> = {};
   const secretKeys = new Set<string>();
   const placeholders = new Set<string>();
+  const secretValues = new Set<string>();
   const warnings: string[] = [];
-  const replaced = (configPath: string, value: unknown): string => {
-    if (!isSecure(value))
-      warnings.push(
-        `\`graasp:${configPath}\` is stored in plain text in ${fileName}; the plan used a ` +
-          `placeholder instead. Fix: pulumi config set --secret --path '${configPath}' <value>`,
-      );
-    const placeholder = placeholderFor(configPath);
-    placeholders.add(placeholder);
-    return placeholder;
+  const setSecret = `pulumi config set -s ${stack} --secret --path`;
+  const placeholder = (configPath: string): string => {
+    const value = placeholderFor(configPath);
+    placeholders.add(value);
+    return value;
+  };
+  const secretValue = (configPath: string, value: unknown): unknown => {
+    if (isSecure(value)) {
+      if (decrypter === undefined) return placeholder(configPath);
+      const plain = decrypt(decrypter, value.secure, `graasp:${configPath}`, fileName);
+      secretValues.add(plain);
+      return plain;
+    }
+    warnings.push(
+      `\`graasp:${configPath}\` is stored in plain text in ${fileName}; the plan validated it and ` +
+        `prints it as [secret]. Fix: ${setSecret} '${configPath}' <value>`,
+    );
+    if (typeof value === "string") secretValues.add(value);
+    return value;
   };
 
   for (const [key, value] of Object.entries(entries)) {
     if (key !== "aws:region" && !key.startsWith("graasp:")) continue;
     const name = key === "aws:region" ? key : key.slice("graasp:".length);
     if (containsSecure(value)) secretKeys.add(key);
-    values[name] = configString(withPlaceholders(name, value, replaced));
+    values[name] = configString(withSecrets(name, value, secretValue));
   }
 
   // Secrets the file lacks are filled in, so the program can be built on a fresh clone. A
   // `secrets` map encrypted as one value hides its keys: they are filled but not reported.
-  const secretsHidden = isSecure(entries["graasp:secrets"]);
+  const secretsEntry = entries["graasp:secrets"];
+  const secretsHidden = isSecure(secretsEntry) && decrypter === undefined;
   const absentSecrets: string[] = [];
   if (values.maintenanceBypassToken === undefined) {
-    values.maintenanceBypassToken = placeholderFor("maintenanceBypassToken");
+    values.maintenanceBypassToken = placeholder("maintenanceBypassToken");
     absentSecrets.push("graasp:maintenanceBypassToken");
   }
-  const secrets = parseObject(values.secrets);
-  // Whatever reached here unreplaced (a `secrets` map written as one JSON string) is replaced now.
-  for (const [key, value] of Object.entries(secrets))
-    if (value !== placeholderFor(`secrets.${key}`))
-      secrets[key] = replaced(`secrets.${key}`, value);
-  for (const key of SECRET_KEYS)
-    if (secrets[key] === undefined) {
-      secrets[key] = placeholderFor(`secrets.${key}`);
-      if (!secretsHidden) absentSecrets.push(`graasp:secrets.${key}`);
-    }
-  values.secrets = JSON.stringify(secrets);
+  const secrets = secretsHidden ? {} : parseObject(values.secrets);
+  if (secrets !== undefined) {
+    // A `secrets` map written as one string (plain, or decrypted as a whole) holds values that
+    // were not seen key by key above.
+    if (typeof secretsEntry === "string" || (isSecure(secretsEntry) && !secretsHidden))
+      for (const [key, value] of Object.entries(secrets))
+        secrets[key] = isSecure(secretsEntry)
+          ? (secretValues.add(String(value)), value)
+          : secretValue(`secrets.${key}`, value);
+    for (const key of SECRET_KEYS)
+      if (secrets[key] === undefined) {
+        secrets[key] = placeholder(`secrets.${key}`);
+        if (!secretsHidden) absentSecrets.push(`graasp:secrets.${key}`);
+      }
+    values.secrets = JSON.stringify(secrets);
+  }
+  // Otherwise `graasp:secrets` is not an object: left as it is for parseConfig to report.
   secretKeys.add("graasp:maintenanceBypassToken").add("graasp:secrets");
   for (const configPath of SECRET_CONFIG_PATHS) placeholders.add(placeholderFor(configPath));
 
@@ -122,8 +163,41 @@ export function stackConfigFromText(
     raw: { values, secretKeys },
     absentSecrets,
     placeholders: [...placeholders],
+    secretValues: [...secretValues],
     warnings,
   };
+}
+
+/** A decrypter when the file has a passphrase salt and a passphrase is given. */
+function decrypterFor(
+  document: unknown,
+  fileName: string,
+  passphrase: string | undefined,
+): PassphraseDecrypter | undefined {
+  const salt = isRecord(document) ? document.encryptionsalt : undefined;
+  if (typeof salt !== "string" || passphrase === undefined) return undefined;
+  try {
+    return PassphraseDecrypter.fromSalt(passphrase, salt);
+  } catch (error) {
+    throw new StackFileError(
+      `PULUMI_CONFIG_PASSPHRASE does not unlock ${fileName}: ${(error as Error).message}. ` +
+        `Fix: set the stack's passphrase, or unset PULUMI_CONFIG_PASSPHRASE to plan with placeholders.`,
+    );
+  }
+}
+
+function decrypt(
+  decrypter: PassphraseDecrypter,
+  ciphertext: string,
+  key: string,
+  fileName: string,
+): string {
+  try {
+    return decrypter.decrypt(ciphertext);
+  } catch (error) {
+    if (!(error instanceof PassphraseError)) throw error;
+    throw new StackFileError(`\`${key}\` in ${fileName} does not decrypt: ${error.message}.`);
+  }
 }
 
 /** The same configuration in another deployment state (`--state`, `--from`, `--to`). */
@@ -139,8 +213,7 @@ function parseYaml(text: string, fileName: string): unknown {
   }
 }
 
-function configSection(text: string, fileName: string): Record<string, unknown> {
-  const document = parseYaml(text, fileName);
+function configSection(document: unknown, fileName: string): Record<string, unknown> {
   const config = isRecord(document) ? document.config : undefined;
   if (config === undefined || config === null) return {};
   if (!isRecord(config)) throw new StackFileError(`${fileName}: \`config\` must be a map.`);
@@ -163,22 +236,22 @@ function projectDefaults(text: string | undefined): Record<string, unknown> {
   return defaults;
 }
 
-/** Replaces every secret (by design or marked `secure`) with its placeholder. */
-function withPlaceholders(
+/** Passes every secret (by design or marked `secure`) through `secret`, which resolves it. */
+function withSecrets(
   configPath: string,
   value: unknown,
-  replaced: (configPath: string, value: unknown) => string,
+  secret: (configPath: string, value: unknown) => unknown,
 ): unknown {
   const secretByDesign = SECRET_CONFIG_PATHS.includes(configPath);
   if (isSecure(value) || (secretByDesign && value !== null && value !== undefined))
-    return replaced(configPath, value);
+    return secret(configPath, value);
   if (Array.isArray(value))
-    return value.map((item, index) => withPlaceholders(`${configPath}[${index}]`, item, replaced));
+    return value.map((item, index) => withSecrets(`${configPath}[${index}]`, item, secret));
   if (isRecord(value))
     return Object.fromEntries(
       Object.entries(value).map(([key, item]) => [
         key,
-        withPlaceholders(`${configPath}.${key}`, item, replaced),
+        withSecrets(`${configPath}.${key}`, item, secret),
       ]),
     );
   return value;
@@ -190,7 +263,8 @@ function configString(value: unknown): string | undefined {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-function parseObject(text: string | undefined): Record<string, unknown> {
+/** The `secrets` map; `{}` when absent, undefined when it is not an object. */
+function parseObject(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return {};
   try {
     const parsed: unknown = JSON.parse(text);
@@ -198,10 +272,10 @@ function parseObject(text: string | undefined): Record<string, unknown> {
   } catch {
     // Not an object: left for parseConfig to report.
   }
-  return {};
+  return undefined;
 }
 
-function isSecure(value: unknown): boolean {
+function isSecure(value: unknown): value is { secure: string } {
   return isRecord(value) && Object.keys(value).length === 1 && typeof value.secure === "string";
 }
 

@@ -1,33 +1,58 @@
 /**
- * `npm run transitions [-- --stack <name>] [--format text|markdown|json]`
+ * `npm run -s transitions [-- --stack <name>] [--format text|markdown|json]`
  *
  * For each stack and each of the 12 ordered pairs of distinct deployment states: how many
  * resources the change adds, removes and changes, per type, and any stateful resource it
  * touches. Built offline from `Pulumi.<stack>.yaml` like `npm run plan`, with which it shares
- * the evaluation and the diff. Exit codes: 0 no stateful resource touched anywhere; 1 some
- * transition touches one; 2 bad arguments, stack file or configuration; 3 the program failed.
+ * the evaluation and the diff. Exit codes (tools/cli.ts): 0 no stateful resource touched
+ * anywhere; 1 some transition touches one; 2 bad arguments, stack file or configuration; 3 the
+ * program failed.
  */
+import * as fs from "fs";
 import * as path from "path";
 import { DEPLOYMENT_STATES } from "../components/deploymentStates";
 import { ConfigError } from "../config";
+import { CommandSpec, EXIT, UsageError, helpText, parseArgs, usageMessage } from "./cli";
+import { passphraseFrom } from "./passphrase";
+import { STACK_NAME } from "./plan";
 import {
   Evaluation,
-  SecretMasker,
   TransitionPlan,
   configIn,
   countChangesByType,
   evaluateState,
+  maskerFor,
   planTransition,
 } from "./planModel";
 import { shortType } from "./planSettings";
 import { FORMATS, Format, table } from "./reportFormat";
-import { StackFileError, hidePlaceholders, readStackConfig } from "./stackFile";
-import { UsageError } from "./plan";
+import { StackFileError, hidePlaceholders, hideSecretValues, readStackConfig } from "./stackFile";
 import { costOrProblem, signedUsd } from "./cost";
 import { TransitionCost, transitionCost } from "./transitionReport";
 
 const STACKS = ["staging", "production"];
-const USAGE = `Usage: npm run transitions [-- --stack <name>] [--format ${FORMATS.join("|")}]`;
+
+export const TRANSITIONS_COMMAND: CommandSpec = {
+  usage: "npm run -s transitions -- [--stack <name>] [--format <format>]",
+  description:
+    "For each stack and each of the 12 changes of deployment state: the resources it adds,\n" +
+    "removes and changes per type, and any stateful resource it touches. Built offline from\n" +
+    "Pulumi.<stack>.yaml under mocks, like npm run plan.",
+  options: [
+    {
+      name: "--stack",
+      value: "<name>",
+      help: `one stack (default: ${STACKS.join(" and ")})`,
+      pattern: STACK_NAME,
+    },
+    {
+      name: "--format",
+      value: "<format>",
+      help: `${FORMATS.join(", ")} (default text)`,
+      choices: FORMATS,
+    },
+  ],
+};
 
 interface StackTransitions {
   readonly stack: string;
@@ -39,10 +64,15 @@ interface StackTransitions {
 export async function stackTransitions(
   projectDir: string,
   stack: string,
+  passphrase?: string,
+  secretValues: string[] = [],
 ): Promise<StackTransitions> {
-  const stackConfig = readStackConfig(projectDir, stack);
+  const stackConfig = readStackConfig(projectDir, stack, passphrase);
+  secretValues.push(...stackConfig.secretValues);
+  // The file's own state first: `pulumi up` would run with it.
+  configIn(stackConfig);
   for (const state of DEPLOYMENT_STATES) configIn(stackConfig, state);
-  const masker = new SecretMasker(stackConfig.placeholders);
+  const masker = maskerFor(stackConfig);
   const evaluations = new Map<string, Evaluation>();
   for (const state of DEPLOYMENT_STATES)
     evaluations.set(state, await evaluateState(stackConfig, state, masker));
@@ -152,46 +182,52 @@ function columnName(type: string): string {
   return shortType(type).replace(/^aws\./, "");
 }
 
-function parseArgs(argv: readonly string[]): { stacks: string[]; format: Format } {
-  let stacks = STACKS;
-  let format: Format = "text";
-  for (let i = 0; i < argv.length; i += 2) {
-    const [option, value] = [argv[i], argv[i + 1]];
-    if (value === undefined || value.startsWith("--"))
-      throw new UsageError(`${option} needs a value.`);
-    if (option === "--stack" && /^[A-Za-z0-9._-]+$/.test(value)) stacks = [value];
-    else if (option === "--format" && (FORMATS as readonly string[]).includes(value))
-      format = value as Format;
-    else throw new UsageError(`Unknown option or value: ${option} ${value}.`);
-  }
-  return { stacks, format };
+export interface TransitionsIo {
+  readonly projectDir: string;
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+export async function runTransitions(argv: readonly string[], io: TransitionsIo): Promise<number> {
+  const secretValues: string[] = [];
+  const hide = (text: string) => hidePlaceholders(hideSecretValues(text, secretValues));
   try {
-    const { stacks, format } = parseArgs(argv);
-    const projectDir = path.resolve(__dirname, "..");
+    const { help, values } = parseArgs(argv, TRANSITIONS_COMMAND);
+    if (help) {
+      io.out(`${helpText(TRANSITIONS_COMMAND)}\n`);
+      return EXIT.ok;
+    }
+    const stack = values.get("--stack");
+    const format = (values.get("--format") ?? "text") as Format;
+    const passphrase = passphraseFrom(io.env ?? {}, (file) => fs.readFileSync(file, "utf8"));
     const results: StackTransitions[] = [];
-    for (const stack of stacks) results.push(await stackTransitions(projectDir, stack));
-    process.stdout.write(renderTransitions(results, format));
-    return results.some((r) => r.plans.some((plan) => plan.statefulTouched.length > 0)) ? 1 : 0;
+    for (const name of stack === undefined ? STACKS : [stack])
+      results.push(await stackTransitions(io.projectDir, name, passphrase, secretValues));
+    io.out(hide(renderTransitions(results, format)));
+    return results.some((r) => r.plans.some((plan) => plan.statefulTouched.length > 0))
+      ? EXIT.statefulTouched
+      : EXIT.ok;
   } catch (error) {
-    const usage =
-      error instanceof UsageError ||
-      error instanceof StackFileError ||
-      error instanceof ConfigError;
-    const message =
-      error instanceof UsageError
-        ? `error: ${error.message}\n${USAGE}`
-        : usage
-          ? (error as Error).message
-          : `${(error as Error).stack}`;
-    process.stderr.write(`${hidePlaceholders(message)}\n`);
-    return usage ? 2 : 3;
+    if (error instanceof UsageError) {
+      io.err(usageMessage(error, TRANSITIONS_COMMAND));
+      return EXIT.usage;
+    }
+    if (error instanceof StackFileError || error instanceof ConfigError) {
+      io.err(hide(`${error.message}\n`));
+      return EXIT.usage;
+    }
+    io.err(hide(`The program failed under mocks: ${(error as Error).stack ?? String(error)}\n`));
+    return EXIT.failed;
   }
 }
 
-if (require.main === module)
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
+/** Entry point for tools/run.ts. */
+export function main(argv: readonly string[]): Promise<number> {
+  return runTransitions(argv, {
+    projectDir: path.resolve(__dirname, ".."),
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    env: process.env,
   });
+}

@@ -93,6 +93,35 @@ const BROKEN_STATUS_FIXES: Readonly<Record<string, string>> = {
 const INCOMPATIBLE_FIX =
   "fix what the RDS console reports for it (network, option or parameter group)";
 
+/**
+ * Statuses in which the instance accepts connections while RDS works on it (AWS's "Viewing
+ * Amazon RDS DB instance status" table): starting is done once one of them is reached, rather
+ * than waiting until the work ends or the timeout does.
+ */
+export const USABLE_STATUSES: readonly string[] = [
+  "available",
+  "backing-up",
+  "configuring-enhanced-monitoring",
+  "configuring-iam-database-auth",
+  "configuring-log-exports",
+  "maintenance",
+  "modifying",
+  "renaming",
+  "resetting-master-credentials",
+  "storage-config-upgrade",
+  "storage-initialization",
+  "storage-optimization",
+  "upgrading",
+];
+
+/** The only status from which RDS accepts StopDBInstance (any other: InvalidDBInstanceState). */
+export const STOPPABLE_STATUS = "available";
+
+/** Whether `status` already is the power state `desired`. */
+export function reachedPowerState(status: string, desired: DatabasePowerState): boolean {
+  return desired === "stopped" ? status === "stopped" : USABLE_STATUSES.includes(status);
+}
+
 function brokenStatusFix(status: string): string | undefined {
   return status.startsWith("incompatible-") ? INCOMPATIBLE_FIX : BROKEN_STATUS_FIXES[status];
 }
@@ -186,13 +215,13 @@ export class DatabasePowerController {
         );
       }
       const current = instance.DBInstanceStatus ?? "unknown";
-      if (current === desired) {
+      if (reachedPowerState(current, desired)) {
         return { done: true, value: current };
       }
       assertPowerChangePossible(instance, id, current, desired);
       // Right after a start or stop, DescribeDBInstances can still show the old settled status
       // for a while; sending the request again would fail with InvalidDBInstanceState.
-      if (!requested && (current === "available" || current === "stopped")) {
+      if (!requested && (current === STOPPABLE_STATUS || current === "stopped")) {
         if (desired === "stopped" && !drained) {
           await waitForDrain(this.ecsClient(), inputs.drain, {
             clock: this.clock,
@@ -214,7 +243,7 @@ export class DatabasePowerController {
       timeoutMs,
       timeoutError: (seen) =>
         new Error(
-          `Timed out after ${timeoutMinutes} minutes waiting for RDS instance "${id}" to be "${desired}"; its status is still "${seen}". It may still get there: check it in the RDS console, then run \`pulumi up\` again, or raise \`timeoutMinutes\` if it is only slow.`,
+          `Timed out after ${timeoutMinutes} minutes waiting for RDS instance "${id}" to be "${desired}"; its status is still "${seen}".${stopBlockedBy(seen, desired)} It may still get there: check it in the RDS console, then run \`pulumi up\` again, or raise \`timeoutMinutes\` if it is only slow.`,
         ),
     });
     return { ...inputsOf(inputs), status };
@@ -263,6 +292,13 @@ export class DatabasePowerController {
       );
     }
   }
+}
+
+// A usable status other than `available` (a backup, a storage optimization) holds a stop back.
+function stopBlockedBy(status: string, desired: DatabasePowerState): string {
+  return desired === "stopped" && status !== STOPPABLE_STATUS && USABLE_STATUSES.includes(status)
+    ? ` RDS accepts a stop only from "${STOPPABLE_STATUS}", so the stop was not sent yet.`
+    : "";
 }
 
 /** Throws when AWS cannot move this instance to `desired` however long we wait. */
@@ -317,7 +353,11 @@ export const databasePowerProvider: pulumi.dynamic.ResourceProvider<
   diff: async (_id, olds, news) => {
     const result = diffDatabasePower(olds, news);
     if (result.changes) return result;
-    return (await hasDrifted(news)) ? { changes: true } : result;
+    const drift = await checkDrift(news, (inputs) => controllerFor(inputs).read(inputs));
+    // The provider host has no engine connection, so `pulumi.log` there is console output too;
+    // the engine shows a dynamic provider's stderr in the run's output.
+    if (drift.warning !== undefined) console.warn(drift.warning);
+    return { changes: drift.changes };
   },
   create: async (inputs) => {
     const outs = await controllerFor(inputs).apply(inputs);
@@ -347,28 +387,39 @@ export const databasePowerProvider: pulumi.dynamic.ResourceProvider<
   delete: async () => {},
 };
 
+export interface DriftCheck {
+  /** Whether the diff reports a change: real drift, or a status that could not be read. */
+  readonly changes: boolean;
+  /** Why the status could not be read, for the run's output. */
+  readonly warning?: string;
+}
+
 /**
  * Whether the instance's real power state differs from the requested one although no input
  * changed: AWS restarts an instance after 7 days stopped, and people stop instances by hand.
- * One read-only call, so every preview and up notice it without a refresh; if the status
- * cannot be read here, the update that would act on it will report why.
+ * One read-only call, so every preview and up notice it without a refresh. A status that cannot
+ * be read is reported as a change with a warning naming the cause, never as "no drift": the
+ * update then reads again and fails with the cause if it still cannot.
  */
-async function hasDrifted(news: Partial<DatabasePowerInputs>): Promise<boolean> {
+export async function checkDrift(
+  news: Partial<DatabasePowerInputs>,
+  read: (props: DatabasePowerOutputs) => Promise<{ outputs: DatabasePowerOutputs } | undefined>,
+): Promise<DriftCheck> {
   const { instanceIdentifier, region, desiredState } = news;
   if (
     [instanceIdentifier, region, desiredState].some(
       (value) => typeof value !== "string" || value === PREVIEW_UNKNOWN,
     )
   )
-    return false;
+    return { changes: false };
   try {
-    const found = await controllerFor(news as DatabasePowerInputs).read({
-      ...(news as DatabasePowerInputs),
-      status: "",
-    });
-    return found === undefined || found.outputs.desiredState !== desiredState;
-  } catch {
-    return false;
+    const found = await read({ ...(news as DatabasePowerInputs), status: "" });
+    return { changes: found === undefined || found.outputs.desiredState !== desiredState };
+  } catch (error) {
+    return {
+      changes: true,
+      warning: `warning: the drift check of RDS instance "${instanceIdentifier}" could not read its status (${describeError(error)}), so its power state is unknown and shown as a change. Give the credentials in use rds:DescribeDBInstances on it to see real drift; \`pulumi up\` reads the status again before acting.`,
+    };
   }
 }
 
