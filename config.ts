@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
+  APP_SETTING_DEFAULTS,
   APP_SETTING_KEYS,
   AppSettingKey,
   ENVIRONMENTS,
@@ -28,6 +29,10 @@ import { FieldSpecs, didYouMean, typeProblem } from "./components/configFields";
 import { isValidFargateSize } from "./components/fargate";
 import { isRfc1918 } from "./components/networkLayout";
 import { STATE_BUCKET_PATTERN } from "./components/ciAccessPolicies";
+import { forceSslDecision, forceSslExplanation } from "./components/databaseTls";
+import { imagePinProblem, imageValueProblem, resolveImage } from "./components/images";
+import { dockerHubCachePrefix, ecrAccountId } from "./components/naming";
+import { ALL_CONTAINERS } from "./components/catalog";
 
 export const NAT_STRATEGIES = ["none", "single", "perAz"] as const;
 export type NatStrategy = (typeof NAT_STRATEGIES)[number];
@@ -46,10 +51,7 @@ export interface NetworkSettings {
   readonly natStrategy: NatStrategy;
 }
 
-export interface ServiceSettings extends ServiceSize {
-  /** Full image reference replacing the catalog's default. */
-  readonly image?: string;
-}
+export type ServiceSettings = ServiceSize;
 
 export interface TransitionSettings {
   /** Role assumed by the database-power and migration steps; unset: the ambient credentials. */
@@ -112,6 +114,16 @@ export interface GraaspConfig {
   readonly logRetentionDays: number;
   readonly transitions: TransitionSettings;
   readonly github?: GithubSettings;
+  /** `graasp:images`: per container, a tag, a digest or a full reference replacing the default. */
+  readonly images: Readonly<Record<string, string>>;
+  /** `graasp:movingTags`: containers whose image may use a moving tag (a warning each). */
+  readonly movingTags: readonly string[];
+  /** `graasp:s3KeyGeneration`: bump to rotate the S3 access key. */
+  readonly s3KeyGeneration: number;
+  /** `graasp:adminHealthCheck`: admin's container health check (off in production by default). */
+  readonly adminHealthCheck: boolean;
+  /** Valid but worth a look: printed by `pulumi preview` and the offline plan. */
+  readonly warnings: readonly string[];
   readonly alerts: AlertSettings;
 }
 
@@ -178,7 +190,6 @@ const SERVICE_FIELDS: FieldSpecs = {
   desiredCount: { type: "integer", example: "1" },
   maxCount: { type: "integer", example: "8" },
   spot: { type: "string", example: "none" },
-  image: { type: "string", example: "<repository>:<version>" },
 };
 const NETWORK_FIELDS: FieldSpecs = {
   cidr: { type: "string", example: "<network>/16" },
@@ -230,7 +241,7 @@ const ALERT_THRESHOLD_FIELDS: FieldSpecs = Object.fromEntries(
     { type: "number", example: String(value) },
   ]),
 );
-const EMAIL_PATTERN = /^[^\s@"'<>(),;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
+const ALERT_EMAIL_PATTERN = /^[^\s@"'<>(),;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
 const TRANSITION_DEFAULTS = { databaseTimeoutMinutes: 30, migrationTimeoutMinutes: 60 };
 
 /** Fix examples; never one environment's value, which would be wrong for the other. */
@@ -263,6 +274,10 @@ export const CONFIG_KEYS = [
   "network",
   "transitions",
   "github",
+  "images",
+  "movingTags",
+  "s3KeyGeneration",
+  "adminHealthCheck",
   "alerts",
 ] as const;
 
@@ -271,9 +286,9 @@ const REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const CERTIFICATE_PATTERN = /^arn:aws:acm:([a-z0-9-]+):(\d{12}):certificate\/[0-9a-f-]{36}$/;
 const REGISTRY_PATTERN = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9._-]+)*$/;
 const RELEASE_TAG_PATTERN = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/;
+const EMAIL_PATTERN = /^[^@\s]+@([a-z0-9-]+\.)+[a-z]{2,63}$/;
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 const HEADER_PATTERN = /^[A-Za-z0-9-]{1,40}$/;
-const IMAGE_PATTERN = /^[a-z0-9]([a-z0-9./:_-]*)(:[A-Za-z0-9_.-]+|@sha256:[0-9a-f]{64})$/;
 const ROLE_ARN_PATTERN = /^arn:aws:iam::\d{12}:role\/[\w+=,.@\/-]{1,64}$/;
 const OIDC_PROVIDER_PATTERN =
   /^arn:aws:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/;
@@ -296,7 +311,8 @@ export function loadConfig(): GraaspConfig {
   }
   values["aws:region"] = all["aws:region"];
   const config = parseConfig({ values, secretKeys }, pulumi.getStack());
-  for (const warning of configWarnings({ values, secretKeys })) pulumi.log.warn(warning);
+  for (const warning of [...configWarnings({ values, secretKeys }), ...config.warnings])
+    pulumi.log.warn(warning);
   return config;
 }
 
@@ -372,14 +388,28 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
   const maintenanceBypassToken = reader.token();
   const maintenanceHeaderName = reader.headerName();
   const secrets = reader.secrets();
-  const appSettings = reader.appSettings();
-
   const env: Environment = environment ?? "staging";
+  const appSettings = reader.appSettings(env, domain);
+
   const database = reader.database(env, environment !== undefined);
   const services = reader.services(env);
   const network = reader.network(env);
   const transitions = reader.transitions();
   const github = reader.github(env);
+  const images = reader.images();
+  const movingTags = reader.movingTags();
+  const s3KeyGeneration = reader.s3KeyGeneration();
+  const adminHealthCheck = reader.adminHealthCheck(env);
+  const warnings = reader.applicationChecks({
+    stack,
+    environment: env,
+    region,
+    domain,
+    containerRegistry,
+    appVersion,
+    images,
+    movingTags,
+  });
   const alerts = reader.alerts();
 
   // AWS limits on what the stack name and the domain become, before anything registers.
@@ -406,6 +436,11 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
     logRetentionDays: LOG_RETENTION_DAYS[env],
     transitions,
     github,
+    images,
+    movingTags,
+    s3KeyGeneration,
+    adminHealthCheck,
+    warnings,
     alerts,
   });
 }
@@ -536,13 +571,18 @@ class Reader {
       : undefined;
   }
 
-  appSettings(): Record<AppSettingKey, string> | undefined {
+  appSettings(env: Environment, domain?: string): Record<AppSettingKey, string> | undefined {
     const setOne = (key: string) => `pulumi config set --path 'appSettings.${key}' <value>`;
     const object = this.object("appSettings", setOne("GRAASPER_ID"));
     if (object === undefined) return undefined;
     const result = {} as Record<AppSettingKey, string>;
     for (const key of APP_SETTING_KEYS) {
-      const value = object[key] ?? "";
+      const value =
+        object[key] ??
+        APP_SETTING_DEFAULTS[key]
+          ?.replace("{environment}", env)
+          .replace("{domain}", domain ?? "") ??
+        "";
       const wrongType = typeProblem(
         `appSettings.${key}`,
         value,
@@ -556,6 +596,17 @@ class Reader {
         );
       result[key] = typeof value === "string" ? value : "";
     }
+    const sender = result.MAILER_CONFIG_FROM_EMAIL;
+    // A defaulted sender is only as good as the domain, which reports its own problem.
+    const senderKnown = object.MAILER_CONFIG_FROM_EMAIL !== undefined || domain !== undefined;
+    if (senderKnown && !EMAIL_PATTERN.test(sender))
+      this.problems.push(
+        `\`graasp:appSettings.MAILER_CONFIG_FROM_EMAIL\` is "${sender}", not a mail address. Fix: ${setOne("MAILER_CONFIG_FROM_EMAIL").replace("<value>", "noreply@graasp.org")}`,
+      );
+    if (result.SENTRY_ENV === "")
+      this.problems.push(
+        `\`graasp:appSettings.SENTRY_ENV\` is empty. Fix: ${setOne("SENTRY_ENV").replace("<value>", "prod")}`,
+      );
     this.rejectUnknown(
       "appSettings",
       object,
@@ -618,7 +669,15 @@ class Reader {
         result[name] = SERVICE_CATALOG[name].sizes[env];
         continue;
       }
-      const typed = this.typedFields(path, override, SERVICE_FIELDS);
+      if (override.image !== undefined)
+        this.problems.push(
+          `\`graasp:${path}.image\` has moved to \`graasp:images.${name}\` (a tag, a digest or a full reference). Fix: pulumi config rm --path '${path}.image' && pulumi config set --path 'images.${name}' ${JSON.stringify(override.image)}`,
+        );
+      const typed = this.typedFields(
+        path,
+        Object.fromEntries(Object.entries(override).filter(([key]) => key !== "image")),
+        SERVICE_FIELDS,
+      );
       const badType = (field: string) => field in override && !(field in typed);
       const settings = { ...SERVICE_CATALOG[name].sizes[env], ...typed } as ServiceSettings;
       const fix = (field: string, value: string) =>
@@ -642,10 +701,6 @@ class Reader {
       if (!SPOT_PREFERENCES.includes(settings.spot))
         this.problems.push(
           `\`graasp:${path}.spot\` is "${settings.spot}"; expected one of ${SPOT_PREFERENCES.join(", ")}. ${fix("spot", "none")}`,
-        );
-      if (settings.image !== undefined && !isPinnedImage(settings.image))
-        this.problems.push(
-          `\`graasp:${path}.image\` is "${settings.image}"; an image override needs an explicit version tag or digest, never a floating tag. ${fix("image", "<repository>:<version>")}`,
         );
       result[name] = settings;
     }
@@ -764,7 +819,7 @@ class Reader {
     if (listProblem !== undefined) this.problems.push(listProblem);
     else {
       (emails as unknown[]).forEach((email, index) => {
-        if (typeof email !== "string" || !EMAIL_PATTERN.test(email))
+        if (typeof email !== "string" || !ALERT_EMAIL_PATTERN.test(email))
           this.problems.push(
             `\`graasp:alerts.emails[${index}]\` is ${JSON.stringify(email)}, which is not an e-mail address. Fix: ${emailFix(index)}`,
           );
@@ -823,6 +878,127 @@ class Reader {
     return typed;
   }
 
+  images(): Record<string, string> {
+    const object = this.optionalObject("images") ?? {};
+    const keys = ALL_CONTAINERS.map((container) => container.name);
+    this.rejectUnknown("images", object, keys, (key) => `pulumi config rm --path 'images.${key}'`);
+    const result: Record<string, string> = {};
+    for (const key of keys.filter((name) => object[name] !== undefined)) {
+      const problem = imageValueProblem(object[key]);
+      if (problem === undefined) result[key] = object[key] as string;
+      else
+        this.problems.push(
+          `\`graasp:images.${key}\` is ${JSON.stringify(object[key])}, which ${problem}. Fix: pulumi config set --path 'images.${key}' <tag, sha256:<digest> or registry/repository:tag>`,
+        );
+    }
+    return result;
+  }
+
+  movingTags(): string[] {
+    const text = this.raw.values["movingTags"];
+    if (text === undefined || text === "") return [];
+    const keys = ALL_CONTAINERS.map((container) => container.name);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === "string")) {
+      this.problems.push(
+        `\`graasp:movingTags\` must be a list of container names. Fix: pulumi config set --path 'movingTags[0]' nudenet`,
+      );
+      return [];
+    }
+    for (const [index, name] of parsed.entries())
+      if (!keys.includes(name))
+        this.problems.push(
+          `\`graasp:movingTags[${index}]\` is "${name}", not a container; known: ${keys.join(", ")}. Fix: pulumi config rm --path 'movingTags[${index}]'`,
+        );
+    return parsed.filter((name) => keys.includes(name));
+  }
+
+  s3KeyGeneration(): number {
+    const text = this.raw.values["s3KeyGeneration"];
+    if (text === undefined || text === "") return 1;
+    const value = Number(text);
+    if (/^\d+$/.test(text.trim()) && Number.isSafeInteger(value) && value >= 1) return value;
+    this.problems.push(
+      `\`graasp:s3KeyGeneration\` is "${text}"; use a whole number from 1 (bump it by one to rotate the S3 access key). Fix: pulumi config set s3KeyGeneration 1`,
+    );
+    return 1;
+  }
+
+  adminHealthCheck(env: Environment): boolean {
+    const text = this.raw.values["adminHealthCheck"];
+    // Today's production admin runs without one, on purpose; non-production keeps it.
+    if (text === undefined || text === "") return env !== "production";
+    if (text === "true" || text === "false") return text === "true";
+    this.problems.push(
+      `\`graasp:adminHealthCheck\` is "${text}"; expected true or false. Fix: pulumi config set adminHealthCheck ${env !== "production"}`,
+    );
+    return env !== "production";
+  }
+
+  /**
+   * Checks across keys that only the applications explain: moving image tags (an error unless
+   * `graasp:movingTags` accepts them, then a warning), the registry's region (the pull-through
+   * cache lives there) and how admin reads the domain. Returns the warnings.
+   */
+  applicationChecks(args: {
+    stack: string;
+    environment: Environment;
+    region?: string;
+    domain?: string;
+    containerRegistry?: string;
+    appVersion?: string;
+    images: Readonly<Record<string, string>>;
+    movingTags: readonly string[];
+  }): string[] {
+    const warnings: string[] = [];
+    if (args.containerRegistry !== undefined && args.appVersion !== undefined) {
+      const context = {
+        containerRegistry: args.containerRegistry,
+        appVersion: args.appVersion,
+        dockerHubCachePrefix: dockerHubCachePrefix(args.stack),
+      };
+      const nextIndex = args.movingTags.length;
+      for (const container of ALL_CONTAINERS) {
+        const reference = resolveImage(container.image, args.images[container.name], context);
+        const moving = imagePinProblem(reference);
+        const accepted = args.movingTags.includes(container.name);
+        if (moving !== undefined && accepted)
+          warnings.push(
+            `Container ${container.name} runs \`${reference}\`, which ${moving}: accepted by \`graasp:movingTags\`, so a task started later may run a different build than the one previewed.`,
+          );
+        else if (moving !== undefined)
+          this.problems.push(
+            `\`graasp:images.${container.name}\` resolves to \`${reference}\`, which ${moving}. Fix: pin it with pulumi config set --path 'images.${container.name}' <release tag or sha256:<digest>>, or accept the moving tag with pulumi config set --path 'movingTags[${nextIndex}]' ${container.name}`,
+          );
+        else if (accepted)
+          warnings.push(
+            `\`graasp:movingTags\` lists ${container.name}, whose image \`${reference}\` is pinned. Fix: pulumi config rm --path 'movingTags[${args.movingTags.indexOf(container.name)}]'`,
+          );
+      }
+      const registryRegion = args.containerRegistry.match(/^\d{12}\.dkr\.ecr\.([a-z0-9-]+)\./)?.[1];
+      if (
+        args.region !== undefined &&
+        registryRegion !== undefined &&
+        registryRegion !== args.region
+      )
+        this.problems.push(
+          `\`graasp:containerRegistry\` is in region ${registryRegion} but the stack deploys to ${args.region}; the Docker Hub pull-through cache and the images belong to the stack's region. Fix: pulumi config set containerRegistry ${ecrAccountId(args.containerRegistry)}.dkr.ecr.${args.region}.amazonaws.com`,
+        );
+    }
+    if (args.domain !== undefined) {
+      const problem = adminDomainProblem(args.domain, args.environment);
+      if (problem !== undefined) warnings.push(problem);
+    }
+    const decision = forceSslDecision();
+    if (!decision.forceSsl) warnings.push(`Database TLS: ${forceSslExplanation(decision)}`);
+    return warnings;
+  }
+
   private object(key: string, fix: string): Json | undefined {
     const value = this.raw.values[key];
     if (value === undefined || value === "") {
@@ -864,19 +1040,41 @@ class Reader {
   }
 }
 
+/**
+ * How admin (graasp/admin config/runtime.exs) reads its `PHX_HOST`, the apex domain: a `dev`
+ * label means development with links to dev.graasp.org, a `stage` label staging with links to
+ * graasp.org (production!), anything else production with links to graasp.org.
+ */
+export function adminEnvironmentView(domain: string): {
+  environment: "development" | "staging" | "production";
+  linksTo: string;
+} {
+  const labels = domain.split(".");
+  if (labels.includes("dev")) return { environment: "development", linksTo: "dev.graasp.org" };
+  if (labels.includes("stage")) return { environment: "staging", linksTo: "graasp.org" };
+  return { environment: "production", linksTo: "graasp.org" };
+}
+
+/** A warning when admin would take this domain for another environment or link elsewhere. */
+export function adminDomainProblem(domain: string, environment: Environment): string | undefined {
+  const view = adminEnvironmentView(domain);
+  const expected = environment === "production" ? "production" : "development";
+  if (view.environment === expected && view.linksTo === domain) return undefined;
+  return (
+    `\`graasp:domain\` is "${domain}": admin reads its PHX_HOST as ${view.environment} and builds its ` +
+    `backend, client, umami and library links from ${view.linksTo}, not from ${domain} ` +
+    `(a "dev" label means development with dev.graasp.org, "stage" means staging with graasp.org, ` +
+    `anything else production with graasp.org). Fix: use ${environment === "production" ? "graasp.org" : "dev.graasp.org"} ` +
+    `(pulumi config set domain ${environment === "production" ? "graasp.org" : "dev.graasp.org"}) or an admin release that takes its origins from settings`
+  );
+}
+
 function isObject(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function isInteger(value: unknown, min: number, max: number): value is number {
   return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
-}
-
-function isPinnedImage(image: string): boolean {
-  const tag = image.match(/:([^/:@]+)$/)?.[1];
-  return (
-    IMAGE_PATTERN.test(image) && !(tag !== undefined && FLOATING_TAGS.includes(tag.toLowerCase()))
-  );
 }
 
 function isCidr(value: unknown, minPrefix: number, maxPrefix: number): boolean {

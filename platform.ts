@@ -18,6 +18,10 @@ import { LOG_STREAM_PREFIX, TemplateValues, secretPayload } from "./components/c
 import { CiAccess } from "./components/ciAccess";
 import { GraaspCluster } from "./components/cluster";
 import { GraaspDatabase } from "./components/database";
+import { forceSslDecision } from "./components/databaseTls";
+import { ImageCache } from "./components/imageCache";
+import { resolveImage } from "./components/images";
+import { S3Access } from "./components/s3Access";
 import { STATE_TABLE, tierRuns } from "./components/deploymentStates";
 import { GraaspLoadBalancer } from "./components/loadBalancer";
 import { MaintenancePage, bypassConditions } from "./components/maintenance";
@@ -65,11 +69,41 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     redirectConditions: bypassConditions(behaviour, "core", bypass),
     deletionProtection: production,
   });
+  // Bucket names are arguments here, so their source can change in one place.
+  const fileItemsBucket = bucketName(config.stack, "file-items");
+  const h5pBucket = bucketName(config.stack, "h5p");
+  const s3Access = new S3Access("s3-access", {
+    stack: config.stack,
+    bucketNames: [fileItemsBucket, h5pBucket],
+    keyGeneration: config.s3KeyGeneration,
+  });
+  const imageCache = new ImageCache("image-cache", {
+    stack: config.stack,
+    dockerHubUsername: config.secrets.apply((secrets) => secrets.DOCKER_HUB_USERNAME),
+    dockerHubAccessToken: config.secrets.apply((secrets) => secrets.DOCKER_HUB_ACCESS_TOKEN),
+  });
+  const imageContext = {
+    containerRegistry: config.containerRegistry,
+    appVersion: config.appVersion,
+    dockerHubCachePrefix: imageCache.repositoryPrefix,
+  };
+  const imagesOf = (entry: TaskEntry): Record<string, string> =>
+    Object.fromEntries(
+      entry.containers.map((container) => [
+        container.name,
+        resolveImage(container.image, config.images[container.name], imageContext),
+      ]),
+    );
+  const usesImageCache = (entry: TaskEntry) =>
+    Object.values(imagesOf(entry)).some((image) =>
+      image.startsWith(`${config.containerRegistry}/${imageCache.repositoryPrefix}/`),
+    );
   const cluster = new GraaspCluster("cluster", {
     stack: config.stack,
     region: config.region,
     accountId,
     containerRegistry: config.containerRegistry,
+    pullThroughCachePrefix: imageCache.repositoryPrefix,
   });
   const database = new GraaspDatabase("database", {
     stack: config.stack,
@@ -80,6 +114,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     region: config.region,
     logRetentionDays: config.logRetentionDays,
     assumeRoleArn: config.transitions.assumeRoleArn,
+    forceSsl: forceSslDecision().forceSsl,
   });
   const maintenance = new MaintenancePage("maintenance", {
     enabled: behaviour.maintenance,
@@ -93,8 +128,8 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
       domain: config.domain,
       region: config.region,
       environment: config.environment,
-      fileItemsBucket: bucketName(config.stack, "file-items"),
-      h5pBucket: bucketName(config.stack, "h5p"),
+      fileItemsBucket,
+      h5pBucket,
       databaseHost: host,
       databasePort: String(port),
       settings: config.appSettings,
@@ -102,8 +137,15 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
   const payloadOf = (entry: TaskEntry) =>
     pulumi.secret(
       pulumi
-        .all([config.secrets, database.address, database.port, database.masterPassword])
-        .apply(([secrets, host, port, password]) =>
+        .all([
+          config.secrets,
+          database.address,
+          database.port,
+          database.masterPassword,
+          s3Access.accessKeyId,
+          s3Access.secretAccessKey,
+        ])
+        .apply(([secrets, host, port, password, s3AccessKeyId, s3SecretAccessKey]) =>
           secretPayload(entry, {
             secrets,
             settings: config.appSettings,
@@ -111,10 +153,12 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
             databasePort: port,
             masterUsername: database.masterUsername,
             masterPassword: password,
+            s3AccessKeyId,
+            s3SecretAccessKey,
           }),
         ),
     );
-  const taskArgs = (entry: TaskEntry, cpu: number, memory: number, imageOverride?: string) => ({
+  const taskArgs = (entry: TaskEntry, cpu: number, memory: number) => ({
     entry,
     stack: config.stack,
     environment: config.environment,
@@ -122,9 +166,9 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     accountId,
     cpu,
     memory,
-    imageOverride,
-    containerRegistry: config.containerRegistry,
-    appVersion: config.appVersion,
+    images: imagesOf(entry),
+    acceptedMovingTags: config.movingTags,
+    withoutHealthCheck: config.adminHealthCheck ? [] : ["admin"],
     executionRoleArn: cluster.executionRoleArn,
     vpcId: network.vpcId,
     templateValues,
@@ -152,7 +196,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
   const createService = (entry: ServiceEntry, waitFor: pulumi.Resource[]) => {
     const settings = config.services[entry.name];
     const service = new GraaspService(entry.name, {
-      ...taskArgs(entry, settings.cpu, settings.memory, settings.image),
+      ...taskArgs(entry, settings.cpu, settings.memory),
       entry,
       running: tierRuns(behaviour, entry.tier),
       desiredCount: settings.desiredCount,
@@ -172,7 +216,13 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
             }
           : undefined,
       routeConditions: bypassConditions(behaviour, entry.tier, bypass),
-      countDependsOn: [...(power ? [power] : []), ...network.egressResources, ...waitFor],
+      countDependsOn: [
+        ...(power ? [power] : []),
+        ...network.egressResources,
+        ...waitFor,
+        // Its first task pulls through the cache, which must exist by then.
+        ...(usesImageCache(entry) ? [imageCache] : []),
+      ],
       assumeRoleArn: config.transitions.assumeRoleArn,
     });
     services.set(entry.name, service);

@@ -9,6 +9,7 @@ import { REDIRECTS, SERVICE_CATALOG, SERVICE_NAMES, TaskName, qualifiedHost } fr
 import {
   bucketName,
   databaseSecretName,
+  dockerHubCredentialName,
   RDS_LOG_EXPORTS,
   logGroupName,
   rdsLogGroupName,
@@ -186,6 +187,12 @@ export function stackDerivedNames(stack: string): DerivedName[] {
       type: T.secret,
       field: "name",
       value: databaseSecretName(stack),
+    },
+    {
+      what: "Secrets Manager secret name",
+      type: T.secret,
+      field: "name",
+      value: dockerHubCredentialName(stack),
     },
   ];
   for (const log of RDS_LOG_EXPORTS)

@@ -4,6 +4,7 @@
  * (`{domain}`, `{setting:GRAASPER_ID}`, ...) expanded by `containers.ts`; names follow the
  * variables Graasp's images already read, so the images run unchanged.
  */
+import { ApplicationName } from "./appRequirements";
 import { ServiceTier } from "./deploymentStates";
 
 export const ENVIRONMENTS = ["staging", "production"] as const;
@@ -32,6 +33,9 @@ export const SECRET_KEYS = [
   "UMAMI_PASSWORD",
   "UMAMI_WEBSITE_ID",
   "CHATBOT_APP_KEY",
+  // Docker Hub account of the ECR pull-through cache (imageCache.ts): no anonymous pulls.
+  "DOCKER_HUB_USERNAME",
+  "DOCKER_HUB_ACCESS_TOKEN",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
@@ -42,8 +46,18 @@ export const APP_SETTING_KEYS = [
   "SENTRY_DSN",
   "ADMIN_SENTRY_DSN",
   "RECAPTCHA_SITE_KEY",
+  "SENTRY_ENV",
+  "MAILER_CONFIG_FROM_EMAIL",
 ] as const;
 export type AppSettingKey = (typeof APP_SETTING_KEYS)[number];
+/**
+ * Settings with a default when the stack file leaves them out (`{domain}` and `{environment}`
+ * expanded by config.ts); the stack files set today's values (`dev`/`prod`, the senders).
+ */
+export const APP_SETTING_DEFAULTS: Readonly<Partial<Record<AppSettingKey, string>>> = {
+  SENTRY_ENV: "{environment}",
+  MAILER_CONFIG_FROM_EMAIL: "noreply@{domain}",
+};
 /** Settings the platform cannot work without; the others may be left empty. */
 export const REQUIRED_APP_SETTINGS: readonly AppSettingKey[] = ["GRAASPER_ID", "APPS_PUBLISHER_ID"];
 
@@ -65,10 +79,26 @@ export type SpotPreference = "none" | "only" | "upscale";
 export const SPOT_PREFERENCES: readonly SpotPreference[] = ["none", "only", "upscale"];
 export type CpuArchitecture = "ARM64" | "X86_64";
 
-/** Graasp images live in `graasp:containerRegistry` and are tagged with `graasp:appVersion`. */
-export type ImageSource =
-  | { readonly registry: "graasp"; readonly repository: string; readonly tagPrefix: string }
-  | { readonly registry: "public"; readonly image: string };
+/**
+ * Where an image is released and its default tag (`{appVersion}` = `graasp:appVersion`).
+ * `graasp`: a repository of `graasp:containerRegistry`; `dockerHub`: official images (no `/`)
+ * through their ECR Public mirror, others through the ECR pull-through cache; `ghcr`: GitHub's
+ * registry. `graasp:images.<container>` replaces the tag or the whole reference.
+ */
+export interface ImageSource {
+  readonly registry: "graasp" | "dockerHub" | "ghcr";
+  readonly repository: string;
+  readonly tag: string;
+}
+
+/** What a database client can do with TLS: verify the server (CA bundle), encrypt only, nothing. */
+export type TlsCapability = "verify" | "encrypt" | "none";
+
+export interface DatabaseClientTls {
+  readonly capability: TlsCapability;
+  /** How the client is told (or why it cannot), and for `none` the change that lifts it. */
+  readonly note: string;
+}
 
 /** A database URL built from credentials; the password never leaves Secrets Manager. */
 export interface DatabaseUrlSpec {
@@ -77,14 +107,16 @@ export interface DatabaseUrlSpec {
   readonly login: "master" | { readonly user: string; readonly passwordSecret: SecretKey };
   readonly database: string;
   readonly applicationName: string;
-  /** TLS option for the client library: the database refuses unencrypted connections. */
+  /** TLS option for the client library, matching the task's `databaseTls`; `""` for none. */
   readonly tlsQuery: string;
 }
 
 export type SecretSource =
   | { readonly secret: SecretKey }
   | { readonly setting: AppSettingKey }
-  | { readonly databaseUrl: DatabaseUrlSpec };
+  | { readonly databaseUrl: DatabaseUrlSpec }
+  /** The stack's S3 access key (`s3Access.ts`), created by the program. */
+  | { readonly s3Credential: "accessKeyId" | "secretAccessKey" };
 
 export interface ContainerHealthCheck {
   readonly command: readonly string[];
@@ -96,6 +128,8 @@ export interface ContainerHealthCheck {
 
 export interface ContainerSpec {
   readonly name: string;
+  /** The Graasp application it runs, whose requirements (appRequirements.ts) it must meet. */
+  readonly application?: ApplicationName;
   readonly image: ImageSource;
   /** TCP port the container listens on, if others reach it. */
   readonly port?: number;
@@ -121,6 +155,8 @@ export type ServiceRouting =
       readonly kind: "public";
       readonly healthCheckPath: string;
       readonly routes: readonly PublicRoute[];
+      /** Service Connect name other tasks may reach it by, besides the load balancer. */
+      readonly serviceConnectAlias?: string;
     }
   | { readonly kind: "internal"; readonly alias: string; readonly clients: readonly TaskName[] }
   | { readonly kind: "none" };
@@ -155,6 +191,8 @@ export interface TaskEntry {
   /** The first container is the main one (port, load balancer, Service Connect). */
   readonly containers: readonly ContainerSpec[];
   readonly usesDatabase: boolean;
+  /** How its database client handles TLS; set exactly when `usesDatabase`. */
+  readonly databaseTls?: DatabaseClientTls;
   readonly permissions: TaskPermissions;
   readonly sizes: Readonly<Record<Environment, Pick<ServiceSize, "cpu" | "memory">>>;
 }
@@ -170,9 +208,14 @@ export interface ServiceEntry extends TaskEntry {
 const NO_PERMISSIONS: TaskPermissions = { buckets: false, ecsExec: false, sendEmail: false };
 const DATABASE_TLS = "sslmode=no-verify";
 
-function graaspImage(repository: string, tagPrefix = ""): ImageSource {
-  return { registry: "graasp", repository, tagPrefix };
+function graaspImage(repository: string, tag: string): ImageSource {
+  return { registry: "graasp", repository, tag };
 }
+
+const NODE_POSTGRES_TLS: DatabaseClientTls = {
+  capability: "encrypt",
+  note: "node-postgres: sslmode=no-verify encrypts without verifying (the RDS CA is not in Node's store)",
+};
 
 function size(
   cpu: number,
@@ -186,14 +229,14 @@ function size(
 
 /** Core and workers run the same backend image family and read the same variables. */
 const BACKEND_ENVIRONMENT: Readonly<Record<string, string>> = {
-  SENTRY_ENV: "{environment}",
+  SENTRY_ENV: "{setting:SENTRY_ENV}",
   LOG_LEVEL: "info",
   H5P_FILE_STORAGE_TYPE: "s3",
   FILE_STORAGE_TYPE: "s3",
   DB_CONNECTION_POOL_SIZE: "10",
   GEOLOCATION_API_HOST: "https://api.geoapify.com/v1/geocode",
   IMAGE_CLASSIFIER_API: "http://localhost:8080/infer",
-  CORS_ORIGIN_REGEX: "^https?:\\/\\/(.*\\.)?{domainPattern}$",
+  CORS_ORIGIN_REGEX: "^https?:\\/\\/(([a-z0-9]+\\.)+)?{domainPattern}$",
   H5P_PATH_PREFIX: "h5p-content/",
   PORT: "3111",
   HOSTNAME: "0.0.0.0",
@@ -202,8 +245,6 @@ const BACKEND_ENVIRONMENT: Readonly<Record<string, string>> = {
   S3_FILE_ITEM_BUCKET: "{fileItemsBucket}",
   H5P_CONTENT_BUCKET: "{h5pBucket}",
   H5P_INTEGRATION_URL: "https://{h5pBucket}.s3.{region}.amazonaws.com/h5p-integration/index.html",
-  REDIS_HOST: "graasp-redis",
-  REDIS_PORT: "6379",
   REDIS_CONNECTION: "redis://graasp-redis:6379",
   EMBEDDED_LINK_ITEM_IFRAMELY_HREF_ORIGIN: "http://graasp-iframely:8061",
   MEILISEARCH_URL: "http://graasp-meilisearch:7700",
@@ -214,7 +255,7 @@ const BACKEND_ENVIRONMENT: Readonly<Record<string, string>> = {
   LIBRARY_CLIENT_HOST: "https://library.{domain}",
   SHORT_LINK_BASE_URL: "https://go.{domain}",
   ETHERPAD_URL: "https://etherpad.{domain}",
-  MAILER_CONFIG_FROM_EMAIL: "noreply@{domain}",
+  MAILER_CONFIG_FROM_EMAIL: "{setting:MAILER_CONFIG_FROM_EMAIL}",
   APPS_PUBLISHER_ID: "{setting:APPS_PUBLISHER_ID}",
   GRAASPER_CREATOR_ID: "{setting:GRAASPER_ID}",
   OPENAI_ORG_ID: "{setting:OPENAI_ORG_ID}",
@@ -244,7 +285,11 @@ function backendSecrets(applicationName: string): Readonly<Record<string, Secret
     PASSWORD_RESET_JWT_SECRET: { secret: "PASSWORD_RESET_JWT_SECRET" },
     EMAIL_CHANGE_JWT_SECRET: { secret: "EMAIL_CHANGE_JWT_SECRET" },
     APPS_JWT_SECRET: { secret: "APPS_JWT_SECRET" },
-    ADMIN_SHARED_SECRET: { secret: "ADMIN_SHARED_SECRET" },
+    // v2.13.7 builds its S3 clients only from these keys (its task role is not used).
+    S3_FILE_ITEM_ACCESS_KEY_ID: { s3Credential: "accessKeyId" },
+    S3_FILE_ITEM_SECRET_ACCESS_KEY: { s3Credential: "secretAccessKey" },
+    H5P_CONTENT_ACCESS_KEY_ID: { s3Credential: "accessKeyId" },
+    H5P_CONTENT_SECRET_ACCESS_KEY_ID: { s3Credential: "secretAccessKey" },
   };
 }
 
@@ -261,11 +306,13 @@ export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceEntry>> = {
     tier: "core",
     architecture: "ARM64",
     usesDatabase: true,
+    databaseTls: NODE_POSTGRES_TLS,
     permissions: { buckets: true, ecsExec: false, sendEmail: false },
     containers: [
       {
         name: "core",
-        image: graaspImage("graasp", "core-"),
+        application: "backend",
+        image: graaspImage("graasp", "core-{appVersion}"),
         port: 3111,
         essential: true,
         environment: BACKEND_ENVIRONMENT,
@@ -274,7 +321,9 @@ export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceEntry>> = {
       {
         // Image classifier reached by core on localhost:8080/infer; not exposed outside the task.
         name: "nudenet",
-        image: graaspImage("graasp", "nudenet-"),
+        // Built by hand; only `nudenet-latest` is published.
+        image: graaspImage("graasp", "nudenet-latest"),
+        port: 8080,
         essential: false,
         environment: {},
         secrets: {},
@@ -301,11 +350,13 @@ export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceEntry>> = {
     tier: "core",
     architecture: "ARM64",
     usesDatabase: true,
+    databaseTls: NODE_POSTGRES_TLS,
     permissions: { buckets: true, ecsExec: false, sendEmail: false },
     containers: [
       {
         name: "workers",
-        image: graaspImage("graasp", "workers-"),
+        application: "backend",
+        image: graaspImage("graasp", "workers-{appVersion}"),
         essential: true,
         environment: BACKEND_ENVIRONMENT,
         secrets: backendSecrets("workers"),
@@ -327,7 +378,7 @@ export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceEntry>> = {
     containers: [
       {
         name: "library",
-        image: graaspImage("graasp/explore"),
+        image: graaspImage("graasp/explore", "latest"),
         port: 3000,
         essential: true,
         environment: {
@@ -359,11 +410,12 @@ export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceEntry>> = {
     tier: "core",
     architecture: "X86_64",
     usesDatabase: true,
+    databaseTls: { capability: "encrypt", note: "node-postgres reads PGSSLMODE=no-verify" },
     permissions: NO_PERMISSIONS,
     containers: [
       {
         name: "etherpad",
-        image: graaspImage("graasp/etherpad"),
+        image: graaspImage("graasp/etherpad", "latest"),
         port: 9001,
         essential: true,
         environment: {
@@ -396,11 +448,16 @@ export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceEntry>> = {
     tier: "administration",
     architecture: "X86_64",
     usesDatabase: true,
+    databaseTls: {
+      capability: "encrypt",
+      note: "Prisma: sslmode=require encrypts without verifying (sslaccept defaults to accept_invalid_certs)",
+    },
     permissions: NO_PERMISSIONS,
     containers: [
       {
         name: "umami",
-        image: { registry: "public", image: "ghcr.io/umami-software/umami:postgresql-v2.15.1" },
+        // Never older than production's `postgresql-latest`, frozen at the last v2 build.
+        image: { registry: "ghcr", repository: "umami-software/umami", tag: "postgresql-v2.20.1" },
         port: 3000,
         essential: true,
         environment: { DISABLE_TELEMETRY: "1", HOSTNAME: "0.0.0.0" },
@@ -422,6 +479,7 @@ export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceEntry>> = {
       kind: "public",
       healthCheckPath: "/api/heartbeat",
       routes: [{ host: "umami", priority: 5 }],
+      serviceConnectAlias: "umami",
     },
     sizes: {
       staging: size(256, 512, 1, "only"),
@@ -433,11 +491,19 @@ export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceEntry>> = {
     tier: "administration",
     architecture: "ARM64",
     usesDatabase: true,
+    databaseTls: {
+      capability: "none",
+      note:
+        "Postgrex 0.22 with ssl=true verifies against the OS store, which lacks the Amazon RDS CA, " +
+        "so admin connects without TLS. Lifted when the admin image ships the RDS CA bundle and " +
+        "passes it as ssl: [cacertfile: ...] (then `verify`), or sets ssl: [verify: :verify_none] (then `encrypt`)",
+    },
     permissions: { buckets: true, ecsExec: true, sendEmail: true },
     containers: [
       {
         name: "admin",
-        image: graaspImage("graasp/admin"),
+        application: "admin",
+        image: graaspImage("graasp/admin", "latest"),
         port: 4000,
         essential: true,
         environment: {
@@ -453,7 +519,7 @@ export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceEntry>> = {
               login: "master",
               database: "graasp",
               applicationName: "admin",
-              tlsQuery: "ssl=true",
+              tlsQuery: "",
             },
           },
           SECRET_KEY_BASE: { secret: "ADMIN_SECRET_KEY_BASE" },
@@ -482,6 +548,7 @@ export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceEntry>> = {
       kind: "public",
       healthCheckPath: "/up",
       routes: [{ host: "", priority: 10 }],
+      serviceConnectAlias: "admin",
     },
     sizes: {
       staging: size(256, 512, 1, "none"),
@@ -497,7 +564,7 @@ export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceEntry>> = {
     containers: [
       {
         name: "meilisearch",
-        image: { registry: "public", image: "getmeili/meilisearch:v1.8.4" },
+        image: { registry: "dockerHub", repository: "getmeili/meilisearch", tag: "v1.8" },
         port: 7700,
         essential: true,
         environment: {
@@ -523,7 +590,8 @@ export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceEntry>> = {
     containers: [
       {
         name: "iframely",
-        image: { registry: "public", image: "graasp/iframely:v1.3.1" },
+        // Only `latest` is published.
+        image: { registry: "dockerHub", repository: "graasp/iframely", tag: "latest" },
         port: 8061,
         essential: true,
         environment: { NODE_ENV: "production" },
@@ -545,7 +613,7 @@ export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceEntry>> = {
     containers: [
       {
         name: "redis",
-        image: { registry: "public", image: "redis:7.4.2-alpine" },
+        image: { registry: "dockerHub", repository: "redis", tag: "7.4.2-alpine" },
         port: 6379,
         essential: true,
         environment: {},
@@ -572,11 +640,13 @@ export const MIGRATE_TASK: TaskEntry = {
   name: "migrate",
   architecture: "ARM64",
   usesDatabase: true,
+  databaseTls: NODE_POSTGRES_TLS,
   permissions: NO_PERMISSIONS,
   containers: [
     {
       name: "migrate",
-      image: graaspImage("graasp", "migrate-"),
+      application: "migrate",
+      image: graaspImage("graasp", "migrate-{appVersion}"),
       essential: true,
       environment: {},
       secrets: { DB_CONNECTION: backendSecrets("migrate").DB_CONNECTION },
@@ -704,3 +774,9 @@ export function secretKeysOf(task: TaskEntry): SecretKey[] {
     });
   return [...new Set(keys)].sort();
 }
+
+/** Every container of every task, services first, then the migration. */
+export const ALL_CONTAINERS: readonly ContainerSpec[] = [
+  ...SERVICE_NAMES.flatMap((name) => SERVICE_CATALOG[name].containers),
+  ...MIGRATE_TASK.containers,
+];

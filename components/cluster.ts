@@ -12,6 +12,8 @@ export interface GraaspClusterArgs {
   readonly accountId: pulumi.Input<string>;
   /** Registry host of Graasp's private images; an ECR host scopes the pull permission. */
   readonly containerRegistry: string;
+  /** Repository prefix of the stack's pull-through cache; its first pull creates repositories. */
+  readonly pullThroughCachePrefix?: string;
 }
 
 /**
@@ -83,6 +85,7 @@ export class GraaspCluster extends pulumi.ComponentResource {
               region: args.region,
               accountId,
               registryAccountId: ecrAccountId(args.containerRegistry),
+              pullThroughCachePrefix: args.pullThroughCachePrefix,
               logGroupPattern: logGroupPattern(args.stack),
               secretPattern: taskSecretPattern(args.stack),
             }),

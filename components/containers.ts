@@ -6,7 +6,6 @@ import {
   AppSettingKey,
   ContainerSpec,
   DatabaseUrlSpec,
-  ImageSource,
   SecretKey,
   SecretSource,
   TaskEntry,
@@ -39,13 +38,6 @@ export function expandTemplate(template: string, values: TemplateValues): string
   );
 }
 
-/** Graasp images: `<registry>/<repository>:<prefix><appVersion>`; others as pinned in the catalog. */
-export function imageReference(image: ImageSource, registry: string, appVersion: string): string {
-  return image.registry === "graasp"
-    ? `${registry}/${image.repository}:${image.tagPrefix}${appVersion}`
-    : image.image;
-}
-
 export function portName(container: string, port: number): string {
   return `${container}-${port}`;
 }
@@ -56,6 +48,8 @@ export interface ContainerContext {
   /** Image of each container, by container name. */
   readonly images: Readonly<Record<string, string>>;
   readonly templateValues: TemplateValues;
+  /** Containers whose catalog health check is switched off (`graasp:adminHealthCheck`). */
+  readonly withoutHealthCheck?: readonly string[];
   /** ARN of the task's own secret; required when a container has `secrets`. */
   readonly secretArn?: string;
   /**
@@ -113,15 +107,16 @@ function containerDefinition(container: ContainerSpec, context: ContainerContext
         "awslogs-stream-prefix": LOG_STREAM_PREFIX,
       },
     },
-    ...(container.healthCheck && {
-      healthCheck: {
-        command: container.healthCheck.command,
-        interval: container.healthCheck.intervalSeconds,
-        timeout: container.healthCheck.timeoutSeconds,
-        retries: container.healthCheck.retries,
-        startPeriod: container.healthCheck.startPeriodSeconds,
-      },
-    }),
+    ...(container.healthCheck &&
+      !(context.withoutHealthCheck ?? []).includes(container.name) && {
+        healthCheck: {
+          command: container.healthCheck.command,
+          interval: container.healthCheck.intervalSeconds,
+          timeout: container.healthCheck.timeoutSeconds,
+          retries: container.healthCheck.retries,
+          startPeriod: container.healthCheck.startPeriodSeconds,
+        },
+      }),
     mountPoints: [],
     volumesFrom: [],
     systemControls: [],
@@ -136,6 +131,9 @@ export interface SecretInputs {
   readonly databasePort: number;
   readonly masterUsername: string;
   readonly masterPassword: string;
+  /** The stack's S3 access key (s3Access.ts). */
+  readonly s3AccessKeyId: string;
+  readonly s3SecretAccessKey: string;
 }
 
 /** The JSON the task's secret holds: one key per variable its containers take from `secrets`. */
@@ -154,6 +152,8 @@ export function hasSecrets(entry: TaskEntry): boolean {
 function resolveSecret(source: SecretSource, inputs: SecretInputs): string {
   if ("secret" in source) return inputs.secrets[source.secret];
   if ("setting" in source) return inputs.settings[source.setting];
+  if ("s3Credential" in source)
+    return source.s3Credential === "accessKeyId" ? inputs.s3AccessKeyId : inputs.s3SecretAccessKey;
   return databaseUrl(source.databaseUrl, inputs);
 }
 
@@ -163,6 +163,8 @@ export function databaseUrl(spec: DatabaseUrlSpec, inputs: SecretInputs): string
       ? [inputs.masterUsername, inputs.masterPassword]
       : [spec.login.user, inputs.secrets[spec.login.passwordSecret]];
   const credentials = `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
-  const query = `application_name=${spec.applicationName}&${spec.tlsQuery}`;
+  const query = [`application_name=${spec.applicationName}`, spec.tlsQuery]
+    .filter((part) => part !== "")
+    .join("&");
   return `${spec.scheme}://${credentials}@${inputs.databaseHost}:${inputs.databasePort}/${spec.database}?${query}`;
 }

@@ -29,6 +29,11 @@ export interface GraaspDatabaseArgs {
    * process running `pulumi up`. @default none: those credentials are used directly
    */
   readonly assumeRoleArn?: string;
+  /**
+   * `rds.force_ssl`: refuse clear-text connections. Only when every client can encrypt
+   * (`databaseTls.ts`); otherwise the client that cannot would be refused. @default true
+   */
+  readonly forceSsl?: boolean;
 }
 
 /** Options every stateful child gets: no plan may delete or replace it. */
@@ -86,7 +91,8 @@ export class GraaspDatabase extends pulumi.ComponentResource {
       {
         family: `postgres${args.settings.engineMajorVersion}`,
         description: "Graasp PostgreSQL: TLS required",
-        parameters: [{ name: "rds.force_ssl", value: "1" }],
+        // The description stays: a new one would replace the group.
+        parameters: [{ name: "rds.force_ssl", value: (args.forceSsl ?? true) ? "1" : "0" }],
       },
       { parent: this, dependsOn: [engineGuard] },
     );

@@ -34,6 +34,8 @@ export interface ExecutionPolicyArgs {
   readonly accountId: string;
   /** Account holding the private images; unset: images come from a registry outside ECR. */
   readonly registryAccountId?: string;
+  /** Pull-through cache prefix: a cache miss imports the image and creates its repository. */
+  readonly pullThroughCachePrefix?: string;
   readonly logGroupPattern: string;
   readonly secretPattern: string;
 }
@@ -54,6 +56,13 @@ export function executionRolePolicy(args: ExecutionPolicyArgs): PolicyDocument {
         "ecr:GetDownloadUrlForLayer",
       ],
       Resource: `arn:aws:ecr:*:${args.registryAccountId}:repository/*`,
+    });
+  if (args.pullThroughCachePrefix !== undefined)
+    statements.push({
+      Sid: "EcrPullThroughCache",
+      Effect: "Allow",
+      Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+      Resource: `arn:aws:ecr:${args.region}:${args.accountId}:repository/${args.pullThroughCachePrefix}/*`,
     });
   statements.push(
     {

@@ -47,3 +47,13 @@ export function bucketName(stack: string, purpose: "file-items" | "h5p"): string
 export function ecrAccountId(registry: string): string | undefined {
   return registry.match(/^(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\/|$)/)?.[1];
 }
+
+/** Repository prefix of this stack's Docker Hub pull-through cache (ECR allows 2-30 characters). */
+export function dockerHubCachePrefix(stack: string): string {
+  return `${resourcePrefix(stack)}-docker-hub`;
+}
+
+/** ECR requires the upstream credential's secret name to start with `ecr-pullthroughcache/`. */
+export function dockerHubCredentialName(stack: string): string {
+  return `ecr-pullthroughcache/${resourcePrefix(stack)}-docker-hub`;
+}

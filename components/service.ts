@@ -113,12 +113,12 @@ export class GraaspService extends pulumi.ComponentResource {
           enabled: true,
           namespace: args.namespaceArn,
           services:
-            entry.routing.kind === "internal"
+            serviceConnectAlias(entry) !== undefined
               ? [
                   {
                     portName: portName(task.mainContainer, port!),
-                    discoveryName: entry.routing.alias,
-                    clientAlias: [{ port: port!, dnsName: entry.routing.alias }],
+                    discoveryName: serviceConnectAlias(entry),
+                    clientAlias: [{ port: port!, dnsName: serviceConnectAlias(entry)! }],
                   },
                 ]
               : [],
@@ -293,4 +293,11 @@ export class GraaspService extends pulumi.ComponentResource {
     );
     return { targetGroup, rules };
   }
+}
+
+/** The Service Connect name a service serves under: internal ones always, public ones if named. */
+export function serviceConnectAlias(entry: ServiceEntry): string | undefined {
+  if (entry.routing.kind === "internal") return entry.routing.alias;
+  if (entry.routing.kind === "public") return entry.routing.serviceConnectAlias;
+  return undefined;
 }

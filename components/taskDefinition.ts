@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Environment, TaskEntry } from "./catalog";
-import { TemplateValues, containerDefinitions, hasSecrets, imageReference } from "./containers";
+import { TemplateValues, containerDefinitions, hasSecrets } from "./containers";
+import { MOVING_TAGS_TAG, imagePinProblem, movingTagsTagValue } from "./images";
 import { statefulOptions } from "./database";
 import { createEcsTasksRole } from "./ecsRole";
 import { taskRolePolicy } from "./iamPolicies";
@@ -17,12 +18,12 @@ export interface GraaspTaskDefinitionArgs {
   /** Task size in CPU units and MiB; must be a Fargate size. */
   readonly cpu: number;
   readonly memory: number;
-  /** Replaces the main container's catalog image (`graasp:services.<name>.image`). */
-  readonly imageOverride?: string;
-  /** Registry host of Graasp's images. */
-  readonly containerRegistry: string;
-  /** Release tag of Graasp's images. A change registers a new task definition revision. */
-  readonly appVersion: string;
+  /** Image reference of each container, by name (`images.ts`); a change is a new revision. */
+  readonly images: Readonly<Record<string, string>>;
+  /** Containers whose moving tag the stack file accepts (`graasp:movingTags`). @default [] */
+  readonly acceptedMovingTags?: readonly string[];
+  /** Containers whose catalog health check is off (`graasp:adminHealthCheck`). @default [] */
+  readonly withoutHealthCheck?: readonly string[];
   readonly executionRoleArn: pulumi.Input<string>;
   readonly vpcId: pulumi.Input<string>;
   /** Values of the catalog's environment templates. */
@@ -71,13 +72,16 @@ export class GraaspTaskDefinition extends pulumi.ComponentResource {
       { parent: this },
     );
     const images = Object.fromEntries(
-      args.entry.containers.map((container, index) => [
-        container.name,
-        index === 0 && args.imageOverride !== undefined
-          ? args.imageOverride
-          : imageReference(container.image, args.containerRegistry, args.appVersion),
-      ]),
+      args.entry.containers.map((container) => [container.name, args.images[container.name]]),
     );
+    // The policy pack reads this tag: a moving tag passes only where the stack file accepts it.
+    const movingAccepted = args.entry.containers
+      .map((container) => container.name)
+      .filter(
+        (container) =>
+          (args.acceptedMovingTags ?? []).includes(container) &&
+          imagePinProblem(images[container]) !== undefined,
+      );
     const family = taskFamily(args.stack, args.entry.name);
     const taskDefinition = new aws.ecs.TaskDefinition(
       `${name}-task`,
@@ -102,13 +106,17 @@ export class GraaspTaskDefinition extends pulumi.ComponentResource {
                 logGroupName: logGroupName(args.stack, args.entry.name),
                 images,
                 templateValues,
+                withoutHealthCheck: args.withoutHealthCheck,
                 secretArn: arn,
                 secretVersionId: versionId,
               }),
             ),
           ),
-        // An explicit empty map: without it the provider reports a tags diff on every update.
-        tags: {},
+        // An explicit map even when empty: without it the provider reports a tags diff on every update.
+        tags:
+          movingAccepted.length > 0
+            ? { [MOVING_TAGS_TAG]: movingTagsTagValue(movingAccepted) }
+            : {},
       },
       { parent: this, dependsOn: [logGroup] },
     );

@@ -134,38 +134,8 @@ export function containerDefinitions(value: unknown): ContainerDefinition[] | un
   }
 }
 
-const FLOATING_TAGS = new Set([
-  "latest",
-  "stable",
-  "edge",
-  "nightly",
-  "main",
-  "master",
-  "develop",
-  "dev",
-  "lts",
-  "current",
-  "mainline",
-  "rolling",
-]);
-
-/**
- * Why an image reference is not pinned, or undefined when it is. A digest pins; so does a tag
- * naming a release (`1.2`, `v1.66.0`, `7.4.2-alpine`) or a commit (7+ hex digits). A bare major
- * (`7`, `7-alpine`) or a word (`alpine`) moves with every upstream release.
- */
-export function imagePinProblem(image: string): string | undefined {
-  if (/@sha256:[0-9a-f]{64}$/.test(image)) return undefined;
-  const lastSegment = image.slice(image.lastIndexOf("/") + 1);
-  const colon = lastSegment.lastIndexOf(":");
-  if (colon < 0) return "has no tag, so ECS pulls `latest`";
-  const tag = lastSegment.slice(colon + 1);
-  if (FLOATING_TAGS.has(tag.toLowerCase())) return `uses the floating tag \`${tag}\``;
-  if (/\d+\.\d+/.test(tag) || /(^|[^0-9a-f])[0-9a-f]{7,40}($|[^0-9a-f])/.test(tag)) {
-    return undefined;
-  }
-  return `uses the tag \`${tag}\`, which names no release or commit`;
-}
+/** Shared with config validation, so the stack file and the pack agree on what moves. */
+export { imagePinProblem } from "../components/images";
 
 /** An IAM policy document given as a JSON string or as an object. */
 export function policyDocument(value: unknown): Props | undefined {

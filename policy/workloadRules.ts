@@ -1,6 +1,7 @@
 /** Guardrails for the ECS workloads, their logs, the stopped state and the CI role. */
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { looksLikeSecretName } from "../components/catalog";
+import { MOVING_TAGS_TAG, containersInMovingTagsTag } from "../components/images";
 import { asList, Props, resourcePolicy, TYPES } from "./common";
 import { containerDefinitions, imagePinProblem, policyDocument } from "./inspect";
 
@@ -29,16 +30,21 @@ export const secretsNotInEnvironment = resourcePolicy(
   },
 );
 
+/**
+ * A moving tag passes only for the containers the task definition's `graasp:moving-tags` tag
+ * lists: the program writes it from the stack file's `graasp:movingTags`, nothing else does.
+ */
 export const imagesPinned = resourcePolicy(
   "ecs-images-pinned",
-  "Container images name a release tag or a digest, so a redeploy runs what was reviewed.",
+  "Container images name a release tag or a digest, so a redeploy runs what was reviewed; a moving tag only where the stack file accepts it (graasp:movingTags).",
   {
     [TYPES.taskDefinition]: (props, _args, report) => {
+      const accepted = containersInMovingTagsTag(props.tags?.[MOVING_TAGS_TAG]);
       for (const container of containersOf(props, report)) {
         const problem = imagePinProblem(String(container.image ?? ""));
-        if (problem === undefined) continue;
+        if (problem === undefined || accepted.includes(String(container.name))) continue;
         report(
-          `Container "${container.name}" image \`${container.image}\` ${problem}: pin a release tag or an @sha256 digest.`,
+          `Container "${container.name}" image \`${container.image}\` ${problem}: pin a release tag or an @sha256 digest, or accept the moving tag in the stack file (pulumi config set --path 'movingTags[<next index>]' ${container.name}).`,
         );
       }
     },

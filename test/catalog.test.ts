@@ -20,11 +20,11 @@ import {
   containerDefinitions,
   databaseUrl,
   expandTemplate,
-  imageReference,
   secretPayload,
 } from "../components/containers";
+import { resolveImage } from "../components/images";
 import { executionRolePolicy, taskRolePolicy } from "../components/iamPolicies";
-import { APP_SETTINGS, SECRETS } from "./fixtures";
+import { APP_SETTINGS, SECRETS, appSettingsFor } from "./fixtures";
 
 const entries = SERVICE_NAMES.map((name) => SERVICE_CATALOG[name]);
 const allTasks = [...entries, MIGRATE_TASK];
@@ -133,7 +133,6 @@ describe("service catalog", () => {
   it("gives each task exactly the secret keys it needs, all of them known to config", () => {
     const keysOf = (name: string) => secretKeysOf(allTasks.find((task) => task.name === name)!);
     expect(keysOf("core")).to.deep.equal([
-      "ADMIN_SHARED_SECRET",
       "APPS_JWT_SECRET",
       "EMAIL_CHANGE_JWT_SECRET",
       "ETHERPAD_API_KEY",
@@ -166,7 +165,11 @@ describe("service catalog", () => {
     expect(keysOf("migrate")).to.deep.equal([]);
     for (const name of ["library", "iframely", "redis"]) expect(keysOf(name)).to.deep.equal([]);
     const used = new Set(allTasks.flatMap(secretKeysOf));
-    expect(SECRET_KEYS.filter((key) => !used.has(key))).to.deep.equal([]);
+    // The Docker Hub account feeds the pull-through cache's credential, not a task.
+    expect(SECRET_KEYS.filter((key) => !used.has(key))).to.deep.equal([
+      "DOCKER_HUB_USERNAME",
+      "DOCKER_HUB_ACCESS_TOKEN",
+    ]);
   });
 
   it("keeps every secret-looking variable out of the plain environment", () => {
@@ -190,24 +193,28 @@ describe("service catalog", () => {
     ).to.deep.equal([false, false, false, false]);
   });
 
-  it("pins every image: Graasp images to the release tag, third-party images to a version", () => {
+  it("defaults every image to the stream it is released in, never anonymous Docker Hub", () => {
+    const context = {
+      containerRegistry: "reg.example",
+      appVersion: "v1.66.0",
+      dockerHubCachePrefix: "graasp-staging-docker-hub",
+    };
     const images = allTasks.flatMap((task) =>
       task.containers.map(
-        (container) =>
-          `${container.name}=${imageReference(container.image, "reg.example", "v1.66.0")}`,
+        (container) => `${container.name}=${resolveImage(container.image, undefined, context)}`,
       ),
     );
     expect(images).to.deep.equal([
       "core=reg.example/graasp:core-v1.66.0",
-      "nudenet=reg.example/graasp:nudenet-v1.66.0",
+      "nudenet=reg.example/graasp:nudenet-latest",
       "workers=reg.example/graasp:workers-v1.66.0",
-      "library=reg.example/graasp/explore:v1.66.0",
-      "etherpad=reg.example/graasp/etherpad:v1.66.0",
-      "umami=ghcr.io/umami-software/umami:postgresql-v2.15.1",
-      "admin=reg.example/graasp/admin:v1.66.0",
-      "meilisearch=getmeili/meilisearch:v1.8.4",
-      "iframely=graasp/iframely:v1.3.1",
-      "redis=redis:7.4.2-alpine",
+      "library=reg.example/graasp/explore:latest",
+      "etherpad=reg.example/graasp/etherpad:latest",
+      "umami=ghcr.io/umami-software/umami:postgresql-v2.20.1",
+      "admin=reg.example/graasp/admin:latest",
+      "meilisearch=reg.example/graasp-staging-docker-hub/getmeili/meilisearch:v1.8",
+      "iframely=reg.example/graasp-staging-docker-hub/graasp/iframely:latest",
+      "redis=public.ecr.aws/docker/library/redis:7.4.2-alpine",
       "migrate=reg.example/graasp:migrate-v1.66.0",
     ]);
   });
@@ -247,39 +254,44 @@ describe("service catalog", () => {
       "RECAPTCHA_SECRET_ACCESS_KEY",
       "GRAASPER_CREATOR_ID",
     ]);
-    expect(names("core")).not.to.include.members([
+    // Backend v2.13.7 builds its S3 client only from explicit keys; it reads no REDIS_HOST.
+    expect(names("core")).to.include.members([
       "S3_FILE_ITEM_ACCESS_KEY_ID",
       "S3_FILE_ITEM_SECRET_ACCESS_KEY",
       "H5P_CONTENT_ACCESS_KEY_ID",
+      "H5P_CONTENT_SECRET_ACCESS_KEY_ID",
     ]);
+    expect(names("core")).not.to.include.members(["REDIS_HOST"]);
+    expect(names("core")).not.to.include.members(["REDIS_PORT"]);
+    expect(names("core")).not.to.include.members(["ADMIN_SHARED_SECRET"]);
     expect(names("migrate")).to.deep.equal(["DB_CONNECTION"]);
   });
 });
 
 const TEMPLATE_VALUES: TemplateValues = {
-  domain: "stage.graasp.org",
-  region: "eu-central-2",
+  domain: "dev.graasp.org",
+  region: "eu-central-1",
   environment: "staging",
   fileItemsBucket: "graasp-staging-file-items",
   h5pBucket: "graasp-staging-h5p",
   databaseHost: "db.example",
   databasePort: "5432",
-  settings: APP_SETTINGS as TemplateValues["settings"],
+  settings: appSettingsFor("staging") as TemplateValues["settings"],
 };
 
 describe("container definitions", () => {
   it("expands templates and refuses unknown placeholders", () => {
     expect(expandTemplate("https://api.{domain}", TEMPLATE_VALUES)).to.equal(
-      "https://api.stage.graasp.org",
+      "https://api.dev.graasp.org",
     );
     expect(expandTemplate("^https?:\\/\\/(.*\\.)?{domainPattern}$", TEMPLATE_VALUES)).to.equal(
-      "^https?:\\/\\/(.*\\.)?stage\\.graasp\\.org$",
+      "^https?:\\/\\/(.*\\.)?dev\\.graasp\\.org$",
     );
     expect(expandTemplate("{setting:GRAASPER_ID}", TEMPLATE_VALUES)).to.equal(
       "setting-graasper_id",
     );
     expect(expandTemplate("{h5pBucket}.s3.{region}", TEMPLATE_VALUES)).to.equal(
-      "graasp-staging-h5p.s3.eu-central-2",
+      "graasp-staging-h5p.s3.eu-central-1",
     );
     expect(() => expandTemplate("{setting:NOPE}", TEMPLATE_VALUES)).to.throw(
       "Unknown placeholder {setting:NOPE} in the service catalog",
@@ -354,6 +366,8 @@ describe("container definitions", () => {
       databasePort: 5432,
       masterUsername: "graasp",
       masterPassword: "p@ss/word",
+      s3AccessKeyId: "AKIAEXAMPLE",
+      s3SecretAccessKey: "s3-secret-example",
     };
     expect(secretPayload(SERVICE_CATALOG.umami, inputs)).to.deep.equal({
       DATABASE_URL: `postgresql://umami:${SECRETS.UMAMI_DB_PASSWORD}@db.example:5432/umami?application_name=umami&sslmode=require`,
@@ -364,12 +378,18 @@ describe("container definitions", () => {
         "postgres://graasp:p%40ss%2Fword@db.example:5432/graasp?application_name=migrate&sslmode=no-verify",
     });
     expect(secretPayload(SERVICE_CATALOG.admin, inputs).DATABASE_URL).to.equal(
-      "ecto://graasp:p%40ss%2Fword@db.example:5432/graasp?application_name=admin&ssl=true",
+      "ecto://graasp:p%40ss%2Fword@db.example:5432/graasp?application_name=admin",
     );
     expect(secretPayload(SERVICE_CATALOG.admin, inputs).SENTRY_DSN).to.equal(
       APP_SETTINGS.ADMIN_SENTRY_DSN,
     );
-    expect(Object.keys(secretPayload(SERVICE_CATALOG.core, inputs))).to.have.length(15);
+    expect(Object.keys(secretPayload(SERVICE_CATALOG.core, inputs))).to.have.length(18);
+    expect(secretPayload(SERVICE_CATALOG.workers, inputs)).to.deep.include({
+      S3_FILE_ITEM_ACCESS_KEY_ID: "AKIAEXAMPLE",
+      S3_FILE_ITEM_SECRET_ACCESS_KEY: "s3-secret-example",
+      H5P_CONTENT_ACCESS_KEY_ID: "AKIAEXAMPLE",
+      H5P_CONTENT_SECRET_ACCESS_KEY_ID: "s3-secret-example",
+    });
     expect(
       databaseUrl(
         {

@@ -396,6 +396,12 @@ describe("CiAccess preview role: least privilege", () => {
     expect(writes).to.deep.equal([]);
   });
 
+  it("fits IAM's inline role policy quota (10,240 characters without whitespace)", () => {
+    const policy = named(all, TYPES.inlinePolicy, "ci-preview-reads").inputs.policy as string;
+    expect(policy.replace(/\s/g, "").length).to.equal(2823);
+    expect(policy.length).to.be.lessThan(10240);
+  });
+
   it("grants the reads the program's resource types need to diff and refresh", () => {
     const granted = statements.flatMap(({ Action }) => Action);
     const needed = [

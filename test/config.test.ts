@@ -37,8 +37,8 @@ describe("config", () => {
       expect(staging.stack).to.equal("staging");
       expect(staging.environment).to.equal("staging");
       expect(staging.deploymentState).to.equal("restricted");
-      expect(staging.region).to.equal("eu-central-2");
-      expect(staging.domain).to.equal("stage.graasp.org");
+      expect(staging.region).to.equal("eu-central-1");
+      expect(staging.domain).to.equal("dev.graasp.org");
       expect(staging.appVersion).to.equal("v1.66.0");
       expect(staging.maintenanceHeaderName).to.equal("x-graasp-maintenance-bypass");
     });
@@ -89,9 +89,8 @@ describe("config", () => {
     it("merges overrides over the defaults", () => {
       const config = configFor("production", "running", {
         database: json({ multiAz: true, backupRetentionDays: 14 }),
-        services: json({
-          core: { desiredCount: 3, image: "registry.example.org/core:v1.67.0-rc.1" },
-        }),
+        services: json({ core: { desiredCount: 3 } }),
+        images: json({ core: "registry.example.org/core:v1.67.0-rc.1" }),
         network: json({ natStrategy: "perAz" }),
         maintenanceHeaderName: "X-Team-Pass",
       });
@@ -99,7 +98,7 @@ describe("config", () => {
       expect(config.database.backupRetentionDays).to.equal(14);
       expect(config.database.instanceClass).to.equal("db.t4g.small");
       expect(config.services.core.desiredCount).to.equal(3);
-      expect(config.services.core.image).to.equal("registry.example.org/core:v1.67.0-rc.1");
+      expect(config.images.core).to.equal("registry.example.org/core:v1.67.0-rc.1");
       expect(config.network.natStrategy).to.equal("perAz");
       expect(config.maintenanceHeaderName).to.equal("x-team-pass");
     });
@@ -146,7 +145,7 @@ describe("config", () => {
         "`graasp:containerRegistry` is not set. Fix: pulumi config set containerRegistry <account>.dkr.ecr.<region>.amazonaws.com",
         "`graasp:appVersion` is not set. Fix: pulumi config set appVersion v1.66.0",
         '`graasp:maintenanceBypassToken` is not set. Fix: pulumi config set --secret maintenanceBypassToken "$(openssl rand -hex 32)"',
-        "`graasp:secrets` is not set. Fix: set each secret: pulumi config set --secret --path 'secrets.JWT_SECRET' <value> (and the other 21)",
+        "`graasp:secrets` is not set. Fix: set each secret: pulumi config set --secret --path 'secrets.JWT_SECRET' <value> (and the other 23)",
         "`graasp:appSettings` is not set. Fix: pulumi config set --path 'appSettings.GRAASPER_ID' <value>",
       ]);
     });
@@ -184,7 +183,7 @@ describe("config", () => {
           certificateArn:
             "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d",
         },
-        "`graasp:certificateArn` is in region us-east-1 but the stack deploys to eu-central-2 (`aws:region`); a load balancer needs a certificate from its own region. Fix: pulumi config set certificateArn arn:aws:acm:eu-central-2:<account>:certificate/<id>",
+        "`graasp:certificateArn` is in region us-east-1 but the stack deploys to eu-central-1 (`aws:region`); a load balancer needs a certificate from its own region. Fix: pulumi config set certificateArn arn:aws:acm:eu-central-1:<account>:certificate/<id>",
       ],
       [
         "a malformed region",
@@ -239,7 +238,7 @@ describe("config", () => {
       [
         "an unknown app setting",
         { appSettings: json({ GRAASPER_ID: "x", APPS_PUBLISHER_ID: "y", SENTRY: "z" }) },
-        "`graasp:appSettings.SENTRY` is not a known key (a typo?); known keys: GRAASPER_ID, APPS_PUBLISHER_ID, OPENAI_ORG_ID, SENTRY_DSN, ADMIN_SENTRY_DSN, RECAPTCHA_SITE_KEY. Fix: pulumi config rm --path 'appSettings.SENTRY'",
+        "`graasp:appSettings.SENTRY` is not a known key (a typo?); known keys: GRAASPER_ID, APPS_PUBLISHER_ID, OPENAI_ORG_ID, SENTRY_DSN, ADMIN_SENTRY_DSN, RECAPTCHA_SITE_KEY, SENTRY_ENV, MAILER_CONFIG_FROM_EMAIL. Fix: pulumi config rm --path 'appSettings.SENTRY'",
       ],
     ];
     for (const [what, overrides, message] of cases)
@@ -277,8 +276,8 @@ describe("config", () => {
         "`graasp:services.search` is not a known key (a typo?); known keys: core, workers, library, etherpad, umami, admin, meilisearch, iframely, redis. Fix: pulumi config rm --path 'services.search'",
         "`graasp:services.core` asks for cpu 256 with memory 4096, which Fargate does not offer (e.g. cpu 256: memory 512-2048; cpu 1024: 2048-8192). Fix: pulumi config set --path 'services.core.memory' <a valid size>",
         "`graasp:services.workers.desiredCount` is 9; use a whole number from 1 to maxCount (8); deployment states, not this key, take services to 0. Fix: pulumi config set --path 'services.workers.desiredCount' 1",
-        "`graasp:services.admin.image` is \"graasp/admin:latest\"; an image override needs an explicit version tag or digest, never a floating tag. Fix: pulumi config set --path 'services.admin.image' <repository>:<version>",
-        "`graasp:services.redis.replicas` is not a known key (a typo?); known keys: cpu, memory, desiredCount, maxCount, spot, image. Fix: pulumi config rm --path 'services.redis.replicas'",
+        "`graasp:services.admin.image` has moved to `graasp:images.admin` (a tag, a digest or a full reference). Fix: pulumi config rm --path 'services.admin.image' && pulumi config set --path 'images.admin' \"graasp/admin:latest\"",
+        "`graasp:services.redis.replicas` is not a known key (a typo?); known keys: cpu, memory, desiredCount, maxCount, spot. Fix: pulumi config rm --path 'services.redis.replicas'",
         "`graasp:services.redis.spot` is \"sometimes\"; expected one of none, only, upscale. Fix: pulumi config set --path 'services.redis.spot' none",
       ]);
     });

@@ -190,6 +190,9 @@ describe("unknown configuration keys", () => {
       "network",
       "transitions",
       "github",
+      "images",
+      "s3KeyGeneration",
+      "adminHealthCheck",
       "alerts",
     ]);
   });

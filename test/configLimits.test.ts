@@ -120,8 +120,8 @@ describe("AWS limits on the configuration, before anything registers", () => {
         .filter((value) => typeof value === "string"),
     );
     // 1 database + 1 cluster + 10 families + 10 log groups + 2 RDS log groups + 7 task secrets
-    // + 1 database secret.
-    expect(registeredNames).to.have.length(32);
+    // + 1 database secret + 1 Docker Hub credential.
+    expect(registeredNames).to.have.length(33);
     expect(registeredNames.filter((name) => !derived.some((d) => d.value === name))).to.deep.equal(
       [],
     );

@@ -13,7 +13,7 @@ import { renderPlan } from "../tools/planReport";
 import { renderTransition } from "../tools/transitionReport";
 import { CostError, costDifference, estimateCost, scheduleCost, spotShare } from "../tools/cost";
 import { HOURS_PER_MONTH, REGION_PRICES } from "../tools/pricing";
-import { STACKS } from "./fixtures";
+import { REGIONS, STACKS } from "./fixtures";
 import { STATES, scenario } from "./scenarios";
 
 const task = (family: string, cpu: number, memory: number, architecture = "X86_64") => ({
@@ -138,10 +138,10 @@ describe("cost estimate: arithmetic", () => {
   });
 });
 
-/** USD per month of each committed stack in each state (eu-central-2, tools/pricing.ts). */
+/** USD per month of each committed stack in each state, in its region (tools/pricing.ts). */
 const PINNED: Record<string, Record<string, number>> = {
-  staging: { running: 176.92, restricted: 176.92, "db-only": 89.75, stopped: 47.48 },
-  production: { running: 288.3, restricted: 288.3, "db-only": 160.78, stopped: 47.48 },
+  staging: { running: 166.24, restricted: 166.24, "db-only": 84.67, stopped: 45.58 },
+  production: { running: 288.7, restricted: 288.7, "db-only": 161.18, stopped: 47.88 },
 };
 
 for (const stack of STACKS)
@@ -150,7 +150,7 @@ for (const stack of STACKS)
     for (const state of STATES)
       it(`${state}: ${PINNED[stack][state]} USD per month`, async () => {
         const { registrations } = await scenario(stack, state);
-        expect(estimateCost(registrations, "eu-central-2").monthlyUsd).to.equal(
+        expect(estimateCost(registrations, REGIONS[stack]).monthlyUsd).to.equal(
           PINNED[stack][state],
         );
       });
@@ -158,14 +158,18 @@ for (const stack of STACKS)
     it("stopped pays only for the load balancer, storage, secrets and monitoring", async () => {
       const { registrations } = await scenario(stack, "stopped");
       expect(
-        estimateCost(registrations, "eu-central-2").lines.map((l) => `${l.item}: ${l.monthlyUsd}`),
+        estimateCost(registrations, REGIONS[stack]).lines.map((l) => `${l.item}: ${l.monthlyUsd}`),
       ).to.deep.equal([
         `RDS ${stack === "staging" ? "db.t4g.micro" : "db.t4g.small"} (stopped): 0`,
-        "RDS gp3 storage: 3.01",
-        "Load balancer: 21.68",
-        "Load balancer capacity units: 0.64",
+        ...(stack === "staging"
+          ? ["RDS gp3 storage: 2.74", "Load balancer: 19.71", "Load balancer capacity units: 0.58"]
+          : [
+              "RDS gp3 storage: 3.01",
+              "Load balancer: 21.68",
+              "Load balancer capacity units: 0.64",
+            ]),
         "Public IPv4: load balancer: 10.95",
-        "Secrets Manager secrets: 3.2",
+        "Secrets Manager secrets: 3.6",
         "CloudWatch alarms: 4",
         "CloudWatch dashboards: 3",
         "KMS keys: 1",
@@ -208,9 +212,9 @@ describe("cost in the reports", function () {
     const text = await run(["--stack", "staging", "--state", "stopped", "--cost"]);
     expect(text.code).to.equal(0);
     const lines = text.out.split("\n");
-    expect(lines).to.include("Monthly cost estimate (eu-central-2)");
-    expect(lines).to.include("  Load balancer                    21.68 USD  730 hours × 0.0297");
-    expect(lines).to.include("  Total per month                  47.48 USD");
+    expect(lines).to.include("Monthly cost estimate (eu-central-1)");
+    expect(lines).to.include("  Load balancer                    19.71 USD  730 hours × 0.027");
+    expect(lines).to.include("  Total per month                  45.58 USD");
     expect(lines).to.include(
       "Alerts: 25 alarms notify nobody: `graasp:alerts.emails` is not set. Fix: pulumi config set --path 'alerts.emails[0]' <address>",
     );
@@ -227,7 +231,7 @@ async function evaluationOf(
     stack,
     state,
     environment: stack,
-    region: "eu-central-2",
+    region: REGIONS[stack],
     domain: stack === "staging" ? "stage.graasp.org" : "graasp.org",
     appVersion: "v1.66.0",
     resources: masker.normalize((await scenario(stack, state)).registrations),
@@ -246,29 +250,29 @@ describe("cost in the json plan and the transition report", function () {
     const parsed = JSON.parse(
       renderPlan(await evaluationOf("production", "running"), noSecrets, "json"),
     );
-    expect(parsed.cost.monthlyUsd).to.equal(288.3);
+    expect(parsed.cost.monthlyUsd).to.equal(288.7);
     expect(parsed.cost.lines).to.have.length(22);
     expect(parsed.cost.lines[0]).to.deep.equal({
-      key: "fargate:iframely",
-      item: "Fargate iframely (0.25 vCPU, 0.5 GB, x86_64, 0% spot)",
+      key: "fargate:admin",
+      item: "Fargate admin (0.5 vCPU, 1 GB, arm64, 0% spot)",
       quantity: 730,
       unit: "task-hours",
-      unitUsd: 0.015615,
-      monthlyUsd: 11.4,
+      unitUsd: 0.024987,
+      monthlyUsd: 18.24,
     });
     const plan = planTransition(
       await evaluationOf("staging", "stopped"),
       await evaluationOf("staging", "running"),
     );
     expect(renderTransition(plan, noSecrets, "text").split("\n")).to.include(
-      "Monthly cost: 47.48 USD → 176.92 USD (+129.44 USD)",
+      "Monthly cost: 45.58 USD → 166.24 USD (+120.66 USD)",
     );
     const json = JSON.parse(renderTransition(plan, noSecrets, "json"));
     expect([
       json.cost.from.monthlyUsd,
       json.cost.to.monthlyUsd,
       json.cost.differenceUsd,
-    ]).to.deep.equal([47.48, 176.92, 129.44]);
+    ]).to.deep.equal([45.58, 166.24, 120.66]);
   });
 });
 
@@ -285,7 +289,7 @@ describe("cost column of npm run transitions", function () {
     );
     const [header, row] = text.split("\n").filter((line) => line.startsWith("  "));
     expect(header).to.include("Cost/month (USD)");
-    expect(row).to.include("176.92 → 47.48 (-129.44)");
+    expect(row).to.include("166.24 → 45.58 (-120.66)");
     const json = JSON.parse(
       renderTransitions(
         [{ stack: "staging", fileName: "Pulumi.staging.yaml", plans: [plan] }],
@@ -293,9 +297,9 @@ describe("cost column of npm run transitions", function () {
       ),
     );
     expect(json[0].transitions[0].cost).to.deep.equal({
-      fromMonthlyUsd: 176.92,
-      toMonthlyUsd: 47.48,
-      differenceUsd: -129.44,
+      fromMonthlyUsd: 166.24,
+      toMonthlyUsd: 45.58,
+      differenceUsd: -120.66,
     });
   });
 });

@@ -20,7 +20,7 @@ import {
   engineVersionGuardProvider,
   majorOf,
 } from "../components/providers/engineVersionGuard";
-import { STACKS } from "./fixtures";
+import { REGIONS, STACKS } from "./fixtures";
 import { named } from "./mocks";
 import { scenario } from "./scenarios";
 import { rejectionOf } from "./fakes";
@@ -61,7 +61,7 @@ for (const stack of STACKS)
       const { __provider, ...inputs } = guard.inputs;
       expect(inputs).to.deep.equal({
         instanceIdentifier: `graasp-${stack}`,
-        region: "eu-central-2",
+        region: REGIONS[stack],
         engineMajorVersion: 16,
         configKey: "graasp:database.engineMajorVersion",
       });

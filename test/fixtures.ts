@@ -1,5 +1,5 @@
 /** Complete, valid configuration for each stack, as raw values and as the engine map. */
-import { APP_SETTING_KEYS, SECRET_KEYS } from "../components/catalog";
+import { APP_SETTING_DEFAULTS, APP_SETTING_KEYS, SECRET_KEYS } from "../components/catalog";
 import { DeploymentState } from "../components/deploymentStates";
 import { GraaspConfig, RawConfig, parseConfig } from "../config";
 
@@ -7,13 +7,31 @@ export const STACKS = ["staging", "production"] as const;
 export type StackName = (typeof STACKS)[number];
 
 export const BYPASS_TOKEN = "bypass-token-0123456789abcdef";
+/** Today's environments: non-production on dev.graasp.org in Frankfurt, production in Zurich. */
 export const DOMAINS: Record<StackName, string> = {
-  staging: "stage.graasp.org",
+  staging: "dev.graasp.org",
   production: "graasp.org",
 };
-export const REGISTRY = "123456789012.dkr.ecr.eu-central-2.amazonaws.com";
-export const CERTIFICATE_ARN =
-  "arn:aws:acm:eu-central-2:123456789012:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d";
+export const REGIONS: Record<StackName, string> = {
+  staging: "eu-central-1",
+  production: "eu-central-2",
+};
+export const SENTRY_ENVS: Record<StackName, string> = { staging: "dev", production: "prod" };
+export const MAIL_SENDERS: Record<StackName, string> = {
+  staging: "noreply.dev@graasp.org",
+  production: "noreply@graasp.org",
+};
+export const REGISTRIES: Record<StackName, string> = {
+  staging: "123456789012.dkr.ecr.eu-central-1.amazonaws.com",
+  production: "123456789012.dkr.ecr.eu-central-2.amazonaws.com",
+};
+export const CERTIFICATE_ARNS: Record<StackName, string> = {
+  staging: "arn:aws:acm:eu-central-1:123456789012:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d",
+  production:
+    "arn:aws:acm:eu-central-2:123456789012:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d",
+};
+/** Images published only under a moving tag, accepted as the stack files do. */
+export const MOVING_TAGS = ["nudenet", "library", "etherpad", "admin", "iframely"];
 
 /** A distinctive value per secret key, so a test can search for it anywhere. */
 export function secretValue(key: string): string {
@@ -24,8 +42,19 @@ export const SECRETS: Record<string, string> = Object.fromEntries(
   SECRET_KEYS.map((key) => [key, secretValue(key)]),
 );
 export const APP_SETTINGS: Record<string, string> = Object.fromEntries(
-  APP_SETTING_KEYS.map((key) => [key, `setting-${key.toLowerCase()}`]),
+  APP_SETTING_KEYS.filter((key) => APP_SETTING_DEFAULTS[key] === undefined).map((key) => [
+    key,
+    `setting-${key.toLowerCase()}`,
+  ]),
 );
+
+export function appSettingsFor(stack: StackName): Record<string, string> {
+  return {
+    ...APP_SETTINGS,
+    SENTRY_ENV: SENTRY_ENVS[stack],
+    MAILER_CONFIG_FROM_EMAIL: MAIL_SENDERS[stack],
+  };
+}
 
 export function rawValues(
   stack: StackName,
@@ -35,13 +64,14 @@ export function rawValues(
     environment: stack,
     deploymentState: state,
     domain: DOMAINS[stack],
-    certificateArn: CERTIFICATE_ARN,
-    containerRegistry: REGISTRY,
+    certificateArn: CERTIFICATE_ARNS[stack],
+    containerRegistry: REGISTRIES[stack],
     appVersion: "v1.66.0",
     maintenanceBypassToken: BYPASS_TOKEN,
     secrets: JSON.stringify(SECRETS),
-    appSettings: JSON.stringify(APP_SETTINGS),
-    "aws:region": "eu-central-2",
+    appSettings: JSON.stringify(appSettingsFor(stack)),
+    movingTags: JSON.stringify(MOVING_TAGS),
+    "aws:region": REGIONS[stack],
   };
 }
 

@@ -129,6 +129,13 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>): Re
       return { result: `generated-password-${name}` };
     case "random:index/randomId:RandomId":
       return { hex: "a1b2c3d4" };
+    case "aws:iam/user:User":
+      return {
+        arn: `arn:aws:iam::${ACCOUNT_ID}:user/${inputs.name ?? name}`,
+        name: inputs.name ?? name,
+      };
+    case "aws:iam/accessKey:AccessKey":
+      return { id: `AKIAMOCK${name.length}`, secret: `mock-secret-access-key-${name}` };
     case "aws:appautoscaling/target:Target":
       return { arn: arn("application-autoscaling", `scalable-target/${name}`) };
     default:

@@ -47,10 +47,11 @@ config:
       graasp:environment: staging
   graasp:environment: staging
   graasp:deploymentState: running
-  graasp:domain: stage.graasp.org
+  graasp:domain: dev.graasp.org
   graasp:certificateArn: arn:aws:acm:eu-central-2:111111111111:certificate/5e1b7c2a-3f4d-4e6a-9b8c-0d1e2f3a4b5c
   graasp:containerRegistry: 111111111111.dkr.ecr.eu-central-2.amazonaws.com
   graasp:appVersion: v1.66.0
+  graasp:movingTags: [nudenet, library, etherpad, admin, iframely]
   graasp:appSettings:
     GRAASPER_ID: 5a7e0b2c-0000-4000-8000-000000000001
     APPS_PUBLISHER_ID: 5a7e0b2c-0000-4000-8000-000000000002
@@ -97,11 +98,12 @@ describe("offline plan: stack file to raw configuration", () => {
       "aws:region": "eu-central-2",
       environment: "staging",
       deploymentState: "running",
-      domain: "stage.graasp.org",
+      domain: "dev.graasp.org",
       certificateArn:
         "arn:aws:acm:eu-central-2:111111111111:certificate/5e1b7c2a-3f4d-4e6a-9b8c-0d1e2f3a4b5c",
       containerRegistry: "111111111111.dkr.ecr.eu-central-2.amazonaws.com",
       appVersion: "v1.66.0",
+      movingTags: JSON.stringify(["nudenet", "library", "etherpad", "admin", "iframely"]),
       maintenanceBypassToken: "offline-plan-placeholder-maintenancebypasstoken",
     });
     expect(JSON.parse(appSettings!)).to.deep.equal({
@@ -160,7 +162,7 @@ describe("offline plan: stack file to raw configuration", () => {
   it("takes project defaults from Pulumi.yaml unless the stack file sets the key", () => {
     const defaulted = stackConfigFromText("staging", STAGING_FILE, PROJECT_FILE);
     expect(defaulted.raw.values.maintenanceHeaderName).to.equal("x-graasp-bypass");
-    expect(defaulted.raw.values.domain).to.equal("stage.graasp.org");
+    expect(defaulted.raw.values.domain).to.equal("dev.graasp.org");
   });
 
   it("replaces a secure value under any other key too, and marks that key secret", () => {
@@ -269,7 +271,7 @@ describe("offline plan: arguments", () => {
 
   it("exits 2 with the file or configuration problem, and hides placeholders it quotes", async () => {
     const invalid = STAGING_FILE.replace(
-      "graasp:domain: stage.graasp.org",
+      "graasp:domain: dev.graasp.org",
       "graasp:domain:\n    secure: v1:ZG9tYWlu",
     );
     const dir = projectDir({ "Pulumi.staging.yaml": invalid });
@@ -304,7 +306,7 @@ describe("offline plan: the secret masker", () => {
           password: "generated-password-1234",
           url: "postgres://graasp:generated-password-1234@host/graasp",
           conditions: [
-            { hostHeader: { values: ["api.stage.graasp.org"] } },
+            { hostHeader: { values: ["api.dev.graasp.org"] } },
             {
               httpHeader: {
                 httpHeaderName: "x-bypass",
@@ -321,7 +323,7 @@ describe("offline plan: the secret masker", () => {
       password: "[secret#1]",
       url: "[secret#2]",
       conditions: [
-        { hostHeader: { values: ["api.stage.graasp.org"] } },
+        { hostHeader: { values: ["api.dev.graasp.org"] } },
         { httpHeader: { httpHeaderName: "x-bypass", values: ["[secret#3]"] } },
       ],
     });
@@ -346,7 +348,7 @@ describe("offline plan: exit code of a transition", () => {
     state,
     environment: "staging",
     region: "eu-central-2",
-    domain: "stage.graasp.org",
+    domain: "dev.graasp.org",
     appVersion: "v1.66.0",
     resources,
   });
@@ -418,7 +420,7 @@ describe("offline plan: staging, rendered", function () {
     const lines = text("running").split("\n");
     expect(lines[0]).to.equal("Offline plan: stack staging, state running");
     expect(lines[1]).to.equal(
-      `  environment staging, region eu-central-2, domain stage.graasp.org, app v1.66.0; ` +
+      `  environment staging, region eu-central-2, domain dev.graasp.org, app v1.66.0; ` +
         `${evaluations.running.resources.length} resources`,
     );
     const joined = collapsedLines(text("running")).join(" ");
@@ -438,7 +440,7 @@ describe("offline plan: staging, rendered", function () {
       "aws.ecs.Service core-service desiredCount=1, capacity=FARGATE_SPOT weight 1, " +
         "assignPublicIp=true, ignoreChanges=desiredCount",
       "aws.appautoscaling.Target core-scaling min=1, max=8",
-      "aws.lb.ListenerRule core-rule-1 priority=1, host=api.stage.graasp.org, path=/api/*, " +
+      "aws.lb.ListenerRule core-rule-1 priority=1, host=api.dev.graasp.org, path=/api/*, " +
         "action=forward core-tg",
       "aws.cloudwatch.LogGroup core-task-logs name=/graasp/staging/core, retention=30d, protect=true",
       "aws.rds.Instance database-instance class=db.t4g.micro, engine=postgres 16, " +
@@ -456,11 +458,11 @@ describe("offline plan: staging, rendered", function () {
     expect(running.filter((line) => line.includes("fixed-response 503"))).to.deep.equal([]);
 
     expect(collapsedLines(text("restricted"))).to.include.members([
-      "aws.lb.ListenerRule maintenance-api priority=3, host=api.stage.graasp.org, " +
+      "aws.lb.ListenerRule maintenance-api priority=3, host=api.dev.graasp.org, " +
         "action=fixed-response 503 application/json",
-      "aws.lb.ListenerRule maintenance-page priority=1000, host=stage.graasp.org,*.stage.graasp.org, " +
+      "aws.lb.ListenerRule maintenance-page priority=1000, host=dev.graasp.org,*.dev.graasp.org, " +
         "action=fixed-response 503 text/html",
-      "aws.lb.ListenerRule core-rule-1 priority=1, host=api.stage.graasp.org, path=/api/*, " +
+      "aws.lb.ListenerRule core-rule-1 priority=1, host=api.dev.graasp.org, path=/api/*, " +
         "header=x-graasp-maintenance-bypass, action=forward core-tg",
     ]);
   });

@@ -35,6 +35,7 @@ import {
   noPublicPostgres,
   productionAlarmsNotify,
   rdsForceSsl,
+  rdsForceSslFor,
   rdsNotPublic,
   rdsProductionBackups,
   rdsProductionDeletionProtection,
@@ -290,6 +291,8 @@ describe("policy rds-production-deletion-protection", () => {
 });
 
 describe("policy rds-force-ssl", () => {
+  // The rule as it reads once every client encrypts; the catalog's decision today is below.
+  const allEncrypt = rdsForceSslFor({ forceSsl: true, holdouts: [] });
   const enforcingGroup: StackEntry = {
     type: TYPES.rdsParameterGroup,
     name: "db-parameters",
@@ -313,7 +316,7 @@ describe("policy rds-force-ssl", () => {
         props: { engine: "postgres", parameterGroupName: "db-parameters-1a2b" },
       },
     ];
-    expect(await stackViolations(rdsForceSsl, resources)).to.deep.equal([]);
+    expect(await stackViolations(allEncrypt, resources)).to.deep.equal([]);
   });
   it("finds the group through the instance's property dependencies while its name is unknown", async () => {
     const { unknownStringValue } = require("@pulumi/policy/proxy");
@@ -326,7 +329,7 @@ describe("policy rds-force-ssl", () => {
         propertyDependencies: { parameterGroupName: ["db-parameters"] },
       },
     ];
-    expect(await stackViolations(rdsForceSsl, resources)).to.deep.equal([]);
+    expect(await stackViolations(allEncrypt, resources)).to.deep.equal([]);
   });
   it("reports a postgres group without rds.force_ssl=1 and instances not on an enforcing group", async () => {
     const resources: StackEntry[] = [
@@ -347,7 +350,7 @@ describe("policy rds-force-ssl", () => {
       },
       { type: TYPES.rdsInstance, name: "replica", props: { engine: "postgres" } },
     ];
-    expect(await stackViolations(rdsForceSsl, resources)).to.deep.equal([
+    expect(await stackViolations(allEncrypt, resources)).to.deep.equal([
       {
         message:
           'Parameter group "loose" (family postgres16) does not set rds.force_ssl to 1, so clients may connect without TLS.',
@@ -364,6 +367,35 @@ describe("policy rds-force-ssl", () => {
         urn: urnOf(TYPES.rdsInstance, "replica"),
       },
     ]);
+  });
+  it("follows the catalog today: admin cannot encrypt, so it expects 0 and names admin", async () => {
+    expect(rdsForceSsl.description).to.equal(
+      "Every PostgreSQL parameter group sets rds.force_ssl=0 while admin cannot encrypt, and every PostgreSQL instance uses one of them.",
+    );
+    const relaxed: StackEntry = {
+      ...enforcingGroup,
+      props: { ...enforcingGroup.props, parameters: [{ name: "rds.force_ssl", value: "0" }] },
+    };
+    const instance: StackEntry = {
+      type: TYPES.rdsInstance,
+      name: "db",
+      props: { engine: "postgres", parameterGroupName: "db-parameters-1a2b" },
+    };
+    expect(await stackViolations(rdsForceSsl, [relaxed, instance])).to.deep.equal([]);
+    const [groupViolation, instanceViolation] = await stackViolations(rdsForceSsl, [
+      enforcingGroup,
+      instance,
+    ]);
+    expect(groupViolation.message).to.match(
+      /^Parameter group "db-parameters" \(family postgres16\) sets rds.force_ssl to 1, but admin cannot encrypt its database connection \(rds.force_ssl is 0: admin cannot encrypt/,
+    );
+    expect(groupViolation.message).to.include("ships the RDS CA bundle");
+    expect(groupViolation.message).to.match(/: set it to 0 until that application can\.$/);
+    expect(instanceViolation).to.deep.equal({
+      message:
+        'RDS instance "db" uses `db-parameters-1a2b`, not a parameter group of this stack that sets rds.force_ssl to 0.',
+      urn: urnOf(TYPES.rdsInstance, "db"),
+    });
   });
 });
 
@@ -574,10 +606,23 @@ describe("policy ecs-images-pinned", () => {
       { name: "d", image: "registry.local:5000/tools/migrate" },
     ]);
     expect(await violations(imagesPinned, TYPES.taskDefinition, props)).to.deep.equal([
-      'Container "a" image `redis:latest` uses the floating tag `latest`: pin a release tag or an @sha256 digest.',
-      'Container "b" image `redis` has no tag, so ECS pulls `latest`: pin a release tag or an @sha256 digest.',
-      'Container "c" image `postgres:16-alpine` uses the tag `16-alpine`, which names no release or commit: pin a release tag or an @sha256 digest.',
-      'Container "d" image `registry.local:5000/tools/migrate` has no tag, so ECS pulls `latest`: pin a release tag or an @sha256 digest.',
+      "Container \"a\" image `redis:latest` uses the floating tag `latest`: pin a release tag or an @sha256 digest, or accept the moving tag in the stack file (pulumi config set --path 'movingTags[<next index>]' a).",
+      "Container \"b\" image `redis` has no tag, so ECS pulls `latest`: pin a release tag or an @sha256 digest, or accept the moving tag in the stack file (pulumi config set --path 'movingTags[<next index>]' b).",
+      "Container \"c\" image `postgres:16-alpine` uses the tag `16-alpine`, which names no release or commit: pin a release tag or an @sha256 digest, or accept the moving tag in the stack file (pulumi config set --path 'movingTags[<next index>]' c).",
+      "Container \"d\" image `registry.local:5000/tools/migrate` has no tag, so ECS pulls `latest`: pin a release tag or an @sha256 digest, or accept the moving tag in the stack file (pulumi config set --path 'movingTags[<next index>]' d).",
+    ]);
+  });
+  it("accepts a moving tag only for the containers the task definition's graasp:moving-tags lists", async () => {
+    const props = {
+      ...taskDefinition([
+        { name: "nudenet", image: "reg.example/graasp:nudenet-latest" },
+        { name: "admin", image: "reg.example/graasp/admin:latest" },
+        { name: "core", image: "reg.example/graasp:core-latest" },
+      ]),
+      tags: { "graasp:moving-tags": "admin nudenet" },
+    };
+    expect(await violations(imagesPinned, TYPES.taskDefinition, props)).to.deep.equal([
+      "Container \"core\" image `reg.example/graasp:core-latest` uses the floating tag `core-latest`: pin a release tag or an @sha256 digest, or accept the moving tag in the stack file (pulumi config set --path 'movingTags[<next index>]' core).",
     ]);
   });
 });

@@ -51,11 +51,29 @@ for (const stack of STACKS)
   describe(`Pulumi.${stack}.yaml`, () => {
     it("holds a valid configuration once its secrets are set, in state running", () => {
       const { raw, absentSecrets } = readStackConfig(ROOT, stack);
-      expect(absentSecrets).to.have.length(23);
+      expect(absentSecrets).to.have.length(25);
       const config = parseConfig(raw, stack);
       expect(config.environment).to.equal(stack);
       expect(config.deploymentState).to.equal("running");
-      expect(config.region).to.equal("eu-central-2");
-      expect(config.domain).to.equal(stack === "production" ? "graasp.org" : "stage.graasp.org");
+      // Today's environments (reference: graasp-apps.md), as settings in the stack files.
+      expect(config.region).to.equal(stack === "production" ? "eu-central-2" : "eu-central-1");
+      expect(config.domain).to.equal(stack === "production" ? "graasp.org" : "dev.graasp.org");
+      expect(config.certificateArn.split(":")[3]).to.equal(config.region);
+      expect(config.containerRegistry).to.match(new RegExp(`\\.dkr\\.ecr\\.${config.region}\\.`));
+      expect(config.appSettings.SENTRY_ENV).to.equal(stack === "production" ? "prod" : "dev");
+      expect(config.appSettings.MAILER_CONFIG_FROM_EMAIL).to.equal(
+        stack === "production" ? "noreply@graasp.org" : "noreply.dev@graasp.org",
+      );
+      expect(config.movingTags).to.deep.equal([
+        "nudenet",
+        "library",
+        "etherpad",
+        "admin",
+        "iframely",
+      ]);
+      expect(config.adminHealthCheck).to.equal(stack !== "production");
+      // Moving tags and the database TLS decision are flagged, admin's domain is not.
+      expect(config.warnings).to.have.length(6);
+      expect(config.warnings.filter((warning) => warning.includes("PHX_HOST"))).to.deep.equal([]);
     });
   });

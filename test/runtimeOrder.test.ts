@@ -7,7 +7,7 @@
  */
 import { expect } from "chai";
 import { SERVICE_CATALOG, SERVICE_NAMES } from "../components/catalog";
-import { STACKS } from "./fixtures";
+import { REGIONS, STACKS } from "./fixtures";
 import { Registration, named } from "./mocks";
 import { STATES, scenario } from "./scenarios";
 
@@ -84,7 +84,7 @@ for (const stack of STACKS)
             taskDefinitionArn: service.inputs.taskDefinition,
             desiredCount: service.inputs.desiredCount,
             clusterArn: service.inputs.cluster,
-            region: "eu-central-2",
+            region: REGIONS[stack],
           });
           expect(check.parentUrn).to.equal(service.parentUrn);
         }

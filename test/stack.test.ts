@@ -7,7 +7,8 @@ import { expect } from "chai";
 import { SERVICE_NAMES } from "../components/catalog";
 import { DeploymentState } from "../components/deploymentStates";
 import { MAINTENANCE_HTML, MAINTENANCE_JSON } from "../components/maintenanceContent";
-import { BYPASS_TOKEN, CERTIFICATE_ARN, DOMAINS, SECRETS, STACKS, configFor } from "./fixtures";
+import { MAIL_SENDERS, REGIONS, REGISTRIES, SENTRY_ENVS } from "./fixtures";
+import { BYPASS_TOKEN, CERTIFICATE_ARNS, DOMAINS, SECRETS, STACKS, configFor } from "./fixtures";
 import { createPlatform } from "../platform";
 import { Registration, evaluate, named, ofType } from "./mocks";
 import { STATES, Scenario, scenario } from "./scenarios";
@@ -124,8 +125,14 @@ for (const stack of STACKS)
           "aws:ecs/taskDefinition:TaskDefinition": 10,
           "aws:ecs/service:Service": 9,
           "aws:cloudwatch/logGroup:LogGroup": 12,
-          "aws:secretsmanager/secret:Secret": 8,
-          "aws:secretsmanager/secretVersion:SecretVersion": 8,
+          "aws:secretsmanager/secret:Secret": 9,
+          "aws:secretsmanager/secretVersion:SecretVersion": 9,
+          "graasp:index:S3Access": 1,
+          "aws:iam/user:User": 1,
+          "aws:iam/userPolicy:UserPolicy": 1,
+          "aws:iam/accessKey:AccessKey": 1,
+          "graasp:index:ImageCache": 1,
+          "aws:ecr/pullThroughCacheRule:PullThroughCacheRule": 1,
           "aws:ec2/securityGroup:SecurityGroup": 12,
           "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 11,
           "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 20,
@@ -186,18 +193,19 @@ for (const stack of STACKS)
         const subnets = ofType(s.registrations, "aws:ec2/subnet:Subnet").map(
           (r) => `${r.name} ${r.inputs.cidrBlock} ${r.inputs.availabilityZone} ${r.protect}`,
         );
+        const zone = (letter: string) => `${REGIONS[stack]}${letter}`;
         expect(subnets).to.deep.equal([
-          "network-public-a 10.0.0.0/24 eu-central-2a false",
-          "network-public-b 10.0.1.0/24 eu-central-2b false",
-          "network-public-c 10.0.2.0/24 eu-central-2c false",
-          "network-isolated-a 10.0.3.0/24 eu-central-2a true",
-          "network-isolated-b 10.0.4.0/24 eu-central-2b true",
-          "network-isolated-c 10.0.5.0/24 eu-central-2c true",
+          `network-public-a 10.0.0.0/24 ${zone("a")} false`,
+          `network-public-b 10.0.1.0/24 ${zone("b")} false`,
+          `network-public-c 10.0.2.0/24 ${zone("c")} false`,
+          `network-isolated-a 10.0.3.0/24 ${zone("a")} true`,
+          `network-isolated-b 10.0.4.0/24 ${zone("b")} true`,
+          `network-isolated-c 10.0.5.0/24 ${zone("c")} true`,
           ...(production
             ? [
-                "network-private-a 10.0.16.0/20 eu-central-2a false",
-                "network-private-b 10.0.32.0/20 eu-central-2b false",
-                "network-private-c 10.0.48.0/20 eu-central-2c false",
+                `network-private-a 10.0.16.0/20 ${zone("a")} false`,
+                `network-private-b 10.0.32.0/20 ${zone("b")} false`,
+                `network-private-c 10.0.48.0/20 ${zone("c")} false`,
               ]
             : []),
         ]);
@@ -293,7 +301,7 @@ for (const stack of STACKS)
           port: 443,
           protocol: "HTTPS",
           sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
-          certificateArn: CERTIFICATE_ARN,
+          certificateArn: CERTIFICATE_ARNS[stack],
         });
         expect(https.inputs.defaultActions).to.deep.equal([
           {
@@ -346,8 +354,9 @@ for (const stack of STACKS)
         ).to.deep.equal([
           "*",
           "arn:aws:ecr:*:123456789012:repository/*",
-          `arn:aws:logs:eu-central-2:123456789012:log-group:/graasp/${stack}/*:*`,
-          `arn:aws:secretsmanager:eu-central-2:123456789012:secret:graasp/${stack}/tasks/*`,
+          `arn:aws:ecr:${REGIONS[stack]}:123456789012:repository/graasp-${stack}-docker-hub/*`,
+          `arn:aws:logs:${REGIONS[stack]}:123456789012:log-group:/graasp/${stack}/*:*`,
+          `arn:aws:secretsmanager:${REGIONS[stack]}:123456789012:secret:graasp/${stack}/tasks/*`,
         ]);
         const taskRoles = ofType(s.registrations, "aws:iam/role:Role")
           .map((r) => r.name)
@@ -713,7 +722,8 @@ for (const stack of STACKS)
           "database-parameters",
         );
         expect(parameters.inputs.family).to.equal("postgres16");
-        expect(parameters.inputs.parameters).to.deep.equal([{ name: "rds.force_ssl", value: "1" }]);
+        // Admin cannot encrypt yet (databaseTls.ts): enforcing TLS would lock it out.
+        expect(parameters.inputs.parameters).to.deep.equal([{ name: "rds.force_ssl", value: "0" }]);
         const subnets = named(
           s.registrations,
           "aws:rds/subnetGroup:SubnetGroup",
@@ -740,7 +750,7 @@ for (const stack of STACKS)
             "aws:ec2/vpc:Vpc",
           ].includes(r.type),
         );
-        expect(stateful).to.have.length(23);
+        expect(stateful).to.have.length(24);
         expect(stateful.filter((r) => !r.protect).map((r) => r.name)).to.deep.equal([]);
       });
 
@@ -778,27 +788,30 @@ for (const stack of STACKS)
           "core-task-task",
         );
         const [main, sidecar] = JSON.parse(core.inputs.containerDefinitions);
-        expect(main.image).to.equal(
-          "123456789012.dkr.ecr.eu-central-2.amazonaws.com/graasp:core-v1.66.0",
-        );
-        expect(sidecar.image).to.equal(
-          "123456789012.dkr.ecr.eu-central-2.amazonaws.com/graasp:nudenet-v1.66.0",
-        );
+        expect(main.image).to.equal(`${REGISTRIES[stack]}/graasp:core-v1.66.0`);
+        expect(sidecar.image).to.equal(`${REGISTRIES[stack]}/graasp:nudenet-latest`);
+        expect(sidecar.portMappings).to.deep.equal([
+          { name: "nudenet-8080", containerPort: 8080, hostPort: 8080, protocol: "tcp" },
+        ]);
+        expect(core.inputs.tags).to.deep.equal({ "graasp:moving-tags": "nudenet" });
         const environment = Object.fromEntries(
           main.environment.map((v: { name: string; value: string }) => [v.name, v.value]),
         );
         expect(environment).to.deep.include({
-          H5P_INTEGRATION_URL: `https://graasp-${stack}-h5p.s3.eu-central-2.amazonaws.com/h5p-integration/index.html`,
+          H5P_INTEGRATION_URL: `https://graasp-${stack}-h5p.s3.${REGIONS[stack]}.amazonaws.com/h5p-integration/index.html`,
           S3_FILE_ITEM_BUCKET: `graasp-${stack}-file-items`,
           PUBLIC_URL: `https://${DOMAINS[stack]}`,
-          SENTRY_ENV: stack,
+          SENTRY_ENV: SENTRY_ENVS[stack],
+          MAILER_CONFIG_FROM_EMAIL: MAIL_SENDERS[stack],
+          REDIS_CONNECTION: "redis://graasp-redis:6379",
+          CORS_ORIGIN_REGEX: `^https?:\\/\\/(([a-z0-9]+\\.)+)?${DOMAINS[stack].replace(/\./g, "\\.")}$`,
           GRAASPER_CREATOR_ID: "setting-graasper_id",
         });
         expect(Object.values(environment).join(" ")).not.to.match(/[{}]/);
-        expect(main.secrets).to.have.length(15);
+        expect(main.secrets).to.have.length(18);
         expect(main.secrets[0]).to.deep.equal({
-          name: "ADMIN_SHARED_SECRET",
-          valueFrom: `arn:aws:secretsmanager:eu-central-2:123456789012:secret:graasp/${stack}/tasks/core-AbCdEf:ADMIN_SHARED_SECRET::version-core-task-secret-value`,
+          name: "APPS_JWT_SECRET",
+          valueFrom: `arn:aws:secretsmanager:eu-central-2:123456789012:secret:graasp/${stack}/tasks/core-AbCdEf:APPS_JWT_SECRET::version-core-task-secret-value`,
         });
         expect(core.inputs).to.deep.include({
           family: `graasp-${stack}-core`,

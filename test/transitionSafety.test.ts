@@ -95,6 +95,10 @@ for (const stack of STACKS)
           ]),
           "migrate-secret",
           "migrate-secret-value",
+          // The S3 access key and the pull-through cache's credential: no state touches them.
+          "s3-access-key-1",
+          "image-cache-docker-hub-credential",
+          "image-cache-docker-hub-credential-value",
         ].sort(),
       );
       for (const other of others) expect(stateful(other.registrations)).to.deep.equal(reference);

@@ -116,7 +116,10 @@ export function estimateCost(resources: readonly CostedResource[], region: strin
   let runningTasks = 0;
   let publicTaskIps = 0;
   let servingBehindLoadBalancer = false;
-  for (const service of ofType(T.service)) {
+  // By name: registration order follows the transition's direction.
+  const byName = (r: CostedResource) => String(r.inputs.name ?? r.name);
+  const services = ofType(T.service).sort((a, b) => byName(a).localeCompare(byName(b)));
+  for (const service of services) {
     const count = Number(service.inputs.desiredCount ?? 0);
     if (count === 0) continue;
     const family = String(service.inputs.taskDefinition ?? "").match(

@@ -137,11 +137,17 @@ export async function runPlan(argv: readonly string[], io: PlanIo): Promise<numb
       return EXIT.ok;
     }
     const passphrase = passphraseFrom(io.env ?? {}, (file) => fs.readFileSync(file, "utf8"));
-    const stackConfig = readStackConfig(io.projectDir, args.stack, passphrase);
-    secretValues = stackConfig.secretValues;
+    const fileFacts = readStackConfig(io.projectDir, args.stack, passphrase);
+    secretValues = fileFacts.secretValues;
+    // The file's own state is validated too: `pulumi up` would run with it. What validation
+    // accepts but flags (moving image tags, database TLS, admin's domain) is printed with the
+    // plan, as `pulumi preview` prints it.
+    configIn(fileFacts);
+    const stackConfig = {
+      ...fileFacts,
+      warnings: [...fileFacts.warnings, ...configIn(fileFacts, args.to ?? args.state).warnings],
+    };
     const masker = maskerFor(stackConfig);
-    // The file's own state is validated too: `pulumi up` would run with it.
-    configIn(stackConfig);
     if (args.from !== undefined && args.to !== undefined) {
       // Both configurations are validated before the first (slow) evaluation.
       configIn(stackConfig, args.from);

@@ -43,6 +43,7 @@ export const STATEFUL_TYPES: readonly string[] = [
   "aws:lb/loadBalancer:LoadBalancer",
   "aws:s3/bucket:Bucket",
   "aws:s3/bucketV2:BucketV2",
+  "aws:iam/accessKey:AccessKey",
 ];
 
 export function isStateful(type: string): boolean {
