@@ -7,7 +7,8 @@ import { expect } from "chai";
 import { availabilityZones, isRfc1918, subnetLayout } from "../components/networkLayout";
 import { configFor } from "./fixtures";
 import { createPlatform } from "../platform";
-import { evaluate, named, ofType } from "./mocks";
+import { GraaspNetwork } from "../components/network";
+import { evaluate, named, ofType, promiseOf } from "./mocks";
 
 describe("network layout", () => {
   it("recognises RFC 1918 ranges and nothing else", () => {
@@ -77,5 +78,41 @@ describe("NAT per zone", function () {
       ["subnet-private-a", "subnet-private-b", "subnet-private-c"],
       false,
     ]);
+  });
+});
+
+describe("one-off tasks without a NAT gateway", function () {
+  this.timeout(20_000);
+  it("run in the public subnets with a public IP, so they still reach the registries", async () => {
+    const placements: Record<string, unknown> = {};
+    for (const tasksMayRun of [true, false]) {
+      const { result } = await evaluate("production", () => {
+        const network = new GraaspNetwork("network", {
+          cidr: "10.0.0.0/16",
+          natStrategy: "single",
+          availabilityZones: availabilityZones("eu-central-2"),
+          tasksMayRun,
+        });
+        return network;
+      });
+      placements[String(tasksMayRun)] = [
+        result.natGatewayCount,
+        await promiseOf(result.oneOffSubnetIds),
+        result.oneOffAssignPublicIp,
+        await promiseOf(result.serviceSubnetIds),
+        result.assignPublicIp,
+      ];
+    }
+    const privateSubnets = ["subnet-private-a", "subnet-private-b", "subnet-private-c"];
+    expect(placements).to.deep.equal({
+      true: [1, privateSubnets, false, privateSubnets, false],
+      false: [
+        0,
+        ["subnet-public-a", "subnet-public-b", "subnet-public-c"],
+        true,
+        privateSubnets,
+        false,
+      ],
+    });
   });
 });
