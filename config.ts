@@ -27,6 +27,18 @@ import {
 import { domainProblems, stackNameProblems } from "./components/awsLimits";
 import { FieldSpecs, didYouMean, typeProblem } from "./components/configFields";
 import { isValidFargateSize } from "./components/fargate";
+import {
+  BUCKET_PURPOSES,
+  BucketNames,
+  catalogRepositories,
+  defaultBucketNames,
+} from "./components/edge";
+import {
+  bucketNameProblems,
+  cdnCertificateProblems,
+  hostedZoneIdProblems,
+  repositoryNameProblems,
+} from "./components/edgeLimits";
 import { isRfc1918 } from "./components/networkLayout";
 import { STATE_BUCKET_PATTERN } from "./components/ciAccessPolicies";
 import { forceSslDecision, forceSslExplanation } from "./components/databaseTls";
@@ -44,6 +56,8 @@ export interface DatabaseSettings {
   readonly backupRetentionDays: number;
   readonly multiAz: boolean;
   readonly engineMajorVersion: number;
+  /** Snapshot (identifier or ARN) the instance is created from; ignored once it exists. */
+  readonly restoreFromSnapshot?: string;
 }
 
 export interface NetworkSettings {
@@ -69,6 +83,11 @@ export interface GithubSettings {
   readonly oidcProviderArn?: string;
   /** This account's Pulumi state bucket (DIY backend), in the stack's region. */
   readonly stateBucket: string;
+}
+
+/** Route 53 zone the stack writes its records into. */
+export interface DnsSettings {
+  readonly hostedZoneId: string;
 }
 
 /** Alarm thresholds (`graasp:alerts.thresholds.*`); each alarm compares one of them. */
@@ -124,6 +143,16 @@ export interface GraaspConfig {
   readonly adminHealthCheck: boolean;
   /** Valid but worth a look: printed by `pulumi preview` and the offline plan. */
   readonly warnings: readonly string[];
+  /** Bucket names by purpose; default today's live names. */
+  readonly buckets: BucketNames;
+  /** Days a replaced or deleted file-items version is kept. */
+  readonly fileVersionRetentionDays: number;
+  /** us-east-1 certificate for CloudFront; set: the stack serves the CloudFront sites. */
+  readonly cdnCertificateArn?: string;
+  /** Set: the stack writes the DNS records of every host it serves. */
+  readonly dns?: DnsSettings;
+  /** ECR repository names by role (last segment of the catalog's repository). */
+  readonly repositories: Readonly<Record<string, string>>;
   readonly alerts: AlertSettings;
 }
 
@@ -183,6 +212,7 @@ const DATABASE_FIELDS: FieldSpecs = {
   backupRetentionDays: { type: "integer", example: "7" },
   multiAz: { type: "boolean", example: "false" },
   engineMajorVersion: { type: "integer", example: "16" },
+  restoreFromSnapshot: { type: "string", example: "<snapshot identifier or ARN>" },
 };
 const SERVICE_FIELDS: FieldSpecs = {
   cpu: { type: "integer", example: "512" },
@@ -278,6 +308,11 @@ export const CONFIG_KEYS = [
   "movingTags",
   "s3KeyGeneration",
   "adminHealthCheck",
+  "buckets",
+  "fileVersionRetentionDays",
+  "cdnCertificateArn",
+  "dns",
+  "repositories",
   "alerts",
 ] as const;
 
@@ -391,7 +426,10 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
   const env: Environment = environment ?? "staging";
   const appSettings = reader.appSettings(env, domain);
 
-  const database = reader.database(env, environment !== undefined);
+  const database = {
+    ...reader.database(env, environment !== undefined),
+    ...reader.restoreFromSnapshot(region),
+  };
   const services = reader.services(env);
   const network = reader.network(env);
   const transitions = reader.transitions();
@@ -410,6 +448,7 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
     images,
     movingTags,
   });
+  const edge = reader.edge(env);
   const alerts = reader.alerts();
 
   // AWS limits on what the stack name and the domain become, before anything registers.
@@ -441,6 +480,7 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
     s3KeyGeneration,
     adminHealthCheck,
     warnings,
+    ...edge,
     alerts,
   });
 }
@@ -650,6 +690,27 @@ class Reader {
     return settings;
   }
 
+  /** `database.restoreFromSnapshot`: an identifier or ARN RestoreDBInstanceFromDBSnapshot takes. */
+  restoreFromSnapshot(region: string | undefined): { restoreFromSnapshot?: string } {
+    // `database()` reports a `graasp:database` that is not an object; this reads it quietly.
+    let value: unknown;
+    try {
+      const parsed: unknown = JSON.parse(this.raw.values["database"] ?? "{}");
+      value = isObject(parsed) ? parsed.restoreFromSnapshot : undefined;
+    } catch {
+      value = undefined;
+    }
+    // Not a string: a type error, which `database()` reports.
+    if (typeof value !== "string") return {};
+    const key = "`graasp:database.restoreFromSnapshot`";
+    const fix =
+      "Fix: pulumi config set --path 'database.restoreFromSnapshot' <snapshot identifier or ARN> (or pulumi config rm --path 'database.restoreFromSnapshot')";
+    const problem = snapshotProblem(value, region);
+    if (problem === undefined) return { restoreFromSnapshot: value as string };
+    this.problems.push(`${key} is ${JSON.stringify(value)}: ${problem}. ${fix}`);
+    return {};
+  }
+
   services(env: Environment): Record<ServiceName, ServiceSettings> {
     const object = this.optionalObject("services") ?? {};
     this.rejectUnknown(
@@ -796,6 +857,91 @@ class Reader {
         `\`graasp:github.stateBucket\` is ${JSON.stringify(settings.stateBucket)}, not an S3 bucket name (3 to 63 of a-z 0-9 . -): the account's Pulumi state bucket (README, Bootstrap). Fix: pulumi config set --path 'github.stateBucket' graasp-pulumi-state-<account>`,
       );
     return settings;
+  }
+
+  /** Buckets, CDN, DNS and repositories: every key optional, defaults are today's names. */
+  edge(
+    env: Environment,
+  ): Pick<
+    GraaspConfig,
+    "buckets" | "fileVersionRetentionDays" | "cdnCertificateArn" | "dns" | "repositories"
+  > {
+    const stringFields = (keys: readonly string[], example: string): FieldSpecs =>
+      Object.fromEntries(keys.map((key) => [key, { type: "string", example }]));
+    const bucketDefaults = defaultBucketNames(env);
+    const buckets = {
+      ...bucketDefaults,
+      ...this.typedFields(
+        "buckets",
+        this.optionalObject("buckets") ?? {},
+        stringFields(BUCKET_PURPOSES, "<bucket name>"),
+      ),
+    } as Record<string, string>;
+    for (const purpose of BUCKET_PURPOSES) {
+      const problems = bucketNameProblems(buckets[purpose]);
+      if (problems.length > 0)
+        this.problems.push(
+          `\`graasp:buckets.${purpose}\` is ${JSON.stringify(buckets[purpose])}, which ${problems.join(", ")}. Fix: pulumi config set --path 'buckets.${purpose}' ${bucketDefaults[purpose]}`,
+        );
+    }
+
+    const daysText = this.raw.values["fileVersionRetentionDays"];
+    const days = daysText === undefined || daysText === "" ? 30 : Number(daysText);
+    if (!isInteger(days, 1, 3650))
+      this.problems.push(
+        `\`graasp:fileVersionRetentionDays\` is "${daysText}"; use a whole number of days from 1 to 3650. Fix: pulumi config set fileVersionRetentionDays 30`,
+      );
+
+    const certificate = this.raw.values["cdnCertificateArn"];
+    const cdnCertificateArn =
+      certificate === undefined || certificate === "" ? undefined : certificate;
+    const certificateProblems =
+      cdnCertificateArn === undefined ? [] : cdnCertificateProblems(cdnCertificateArn);
+    if (certificateProblems.length > 0)
+      this.problems.push(
+        `\`graasp:cdnCertificateArn\` is "${cdnCertificateArn}", which ${certificateProblems.join(", ")}. Fix: pulumi config set cdnCertificateArn arn:aws:acm:us-east-1:<account>:certificate/<id> (or pulumi config rm cdnCertificateArn to leave the CloudFront sites out)`,
+      );
+
+    const dnsObject = this.optionalObject("dns");
+    let dns: DnsSettings | undefined;
+    if (dnsObject !== undefined) {
+      const zone = this.typedFields("dns", dnsObject, stringFields(["hostedZoneId"], "<zone id>"))
+        .hostedZoneId as string | undefined;
+      const fix = `Fix: pulumi config set --path 'dns.hostedZoneId' <id from aws route53 list-hosted-zones-by-name --dns-name <domain>>`;
+      if (zone === undefined && !("hostedZoneId" in dnsObject))
+        this.problems.push(`\`graasp:dns.hostedZoneId\` is not set. ${fix}`);
+      const problems = zone === undefined ? [] : hostedZoneIdProblems(zone);
+      if (problems.length > 0)
+        this.problems.push(
+          `\`graasp:dns.hostedZoneId\` is "${zone}", which ${problems.join(", ")}. ${fix}`,
+        );
+      dns = { hostedZoneId: String(zone) };
+    }
+
+    const repositoryDefaults = catalogRepositories();
+    const roles = Object.keys(repositoryDefaults);
+    const repositories = {
+      ...repositoryDefaults,
+      ...this.typedFields(
+        "repositories",
+        this.optionalObject("repositories") ?? {},
+        stringFields(roles, "<repository name>"),
+      ),
+    } as Record<string, string>;
+    for (const role of roles) {
+      const problems = repositoryNameProblems(repositories[role]);
+      if (problems.length > 0)
+        this.problems.push(
+          `\`graasp:repositories.${role}\` is ${JSON.stringify(repositories[role])}, which ${problems.join(", ")}. Fix: pulumi config set --path 'repositories.${role}' ${repositoryDefaults[role]}`,
+        );
+    }
+    return {
+      buckets: buckets as BucketNames,
+      fileVersionRetentionDays: days,
+      cdnCertificateArn,
+      dns,
+      repositories,
+    };
   }
 
   alerts(): AlertSettings {
@@ -1067,6 +1213,28 @@ export function adminDomainProblem(domain: string, environment: Environment): st
     `anything else production with graasp.org). Fix: use ${environment === "production" ? "graasp.org" : "dev.graasp.org"} ` +
     `(pulumi config set domain ${environment === "production" ? "graasp.org" : "dev.graasp.org"}) or an admin release that takes its origins from settings`
   );
+}
+
+const SNAPSHOT_NAME = /^(rds:)?[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}$/;
+const SNAPSHOT_ARN = /^arn:aws(-[a-z]+)*:rds:([a-z0-9-]+):(\d{12}):snapshot:(.+)$/;
+
+/**
+ * Why RDS would refuse a snapshot to restore from, or undefined. A name is 1 to 255 letters,
+ * digits and hyphens, starts with a letter, has no `--` and does not end with `-`; automated
+ * snapshots carry `rds:`; a snapshot shared from another account is named by its ARN, which
+ * must be in the stack's region (copy it there first).
+ */
+export function snapshotProblem(value: unknown, region: string | undefined): string | undefined {
+  if (typeof value !== "string" || value === "") return "expected a snapshot identifier or ARN";
+  const arn = value.match(SNAPSHOT_ARN);
+  const name = arn ? arn[4] : value;
+  if (!SNAPSHOT_NAME.test(name) || name.endsWith("-"))
+    return value.startsWith("arn:") && !arn
+      ? "not an RDS DB snapshot ARN (arn:aws:rds:<region>:<account>:snapshot:<name>)"
+      : "a snapshot identifier is 1 to 255 letters, digits and hyphens, starts with a letter, has no two consecutive hyphens and does not end with one (automated snapshots start with rds:)";
+  if (arn && region !== undefined && arn[2] !== region)
+    return `the snapshot is in ${arn[2]} but the stack deploys to ${region}; copy it first (aws rds copy-db-snapshot --source-region ${arn[2]} --region ${region} ...) and name the copy`;
+  return undefined;
 }
 
 function isObject(value: unknown): value is Json {

@@ -12,3 +12,4 @@ export const loadBalancerDnsName = platform.loadBalancerDnsName;
 export const databaseEndpoint = platform.databaseEndpoint;
 export const services = platform.services;
 export const maintenance = platform.maintenance;
+export const toolbox = platform.toolbox;

@@ -22,10 +22,20 @@ import { forceSslDecision } from "./components/databaseTls";
 import { ImageCache } from "./components/imageCache";
 import { resolveImage } from "./components/images";
 import { S3Access } from "./components/s3Access";
-import { STATE_TABLE, tierRuns } from "./components/deploymentStates";
+import {
+  SERVICE_TIERS,
+  STATE_TABLE,
+  tierBehindMaintenance,
+  tierRuns,
+} from "./components/deploymentStates";
+import { ToolboxAccess, createDatabaseRuns } from "./components/databaseRuns";
 import { GraaspLoadBalancer } from "./components/loadBalancer";
 import { MaintenancePage, bypassConditions } from "./components/maintenance";
-import { bucketName } from "./components/naming";
+import { GraaspCdn } from "./components/cdn";
+import { GraaspDns } from "./components/dns";
+import { SITES, servedHosts } from "./components/edge";
+import { GraaspRegistry } from "./components/registry";
+import { GraaspStorage } from "./components/storage";
 import { GraaspMonitoring } from "./components/monitoring";
 import { GraaspNetwork } from "./components/network";
 import { availabilityZones } from "./components/networkLayout";
@@ -46,6 +56,8 @@ export interface PlatformOutputs {
   /** Tasks each service runs in this state (its base count when autoscaled). */
   readonly services: Readonly<Record<ServiceName, number>>;
   readonly maintenance: boolean;
+  /** Where `npm run db-shell` starts the toolbox task. */
+  readonly toolbox: pulumi.Output<ToolboxAccess>;
 }
 
 export function createPlatform(config: GraaspConfig): PlatformOutputs {
@@ -70,8 +82,8 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     deletionProtection: production,
   });
   // Bucket names are arguments here, so their source can change in one place.
-  const fileItemsBucket = bucketName(config.stack, "file-items");
-  const h5pBucket = bucketName(config.stack, "h5p");
+  const fileItemsBucket = config.buckets["file-items"];
+  const h5pBucket = config.buckets.h5p;
   const s3Access = new S3Access("s3-access", {
     stack: config.stack,
     bucketNames: [fileItemsBucket, h5pBucket],
@@ -122,6 +134,8 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     domain: config.domain,
   });
 
+  const edge = createEdge(config, loadBalancer);
+
   const templateValues: pulumi.Output<TemplateValues> = pulumi
     .all([database.address, database.port])
     .apply(([host, port]) => ({
@@ -130,6 +144,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
       environment: config.environment,
       fileItemsBucket,
       h5pBucket,
+      h5pIntegrationUrl: edge.h5pIntegrationUrl,
       databaseHost: host,
       databasePort: String(port),
       settings: config.appSettings,
@@ -174,6 +189,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     templateValues,
     secretPayload: payloadOf(entry),
     logRetentionDays: config.logRetentionDays,
+    bucketNames: [config.buckets["file-items"], config.buckets.h5p],
   });
 
   // Starting: the database is powered before any service count changes.
@@ -189,6 +205,33 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
   let power = order.servicesWaitForDatabase
     ? new DatabasePower("database-power", powerArgs)
     : undefined;
+
+  const migrateSize = MIGRATE_TASK.sizes[config.environment];
+  const migrate = new GraaspTaskDefinition(
+    "migrate",
+    taskArgs(MIGRATE_TASK, migrateSize.cpu, migrateSize.memory),
+  );
+  database.allowFrom("migrate", migrate.securityGroupId);
+  // Created with the database, in every state: its users and databases, then the schema, before
+  // any service that uses it (and, when stopping, before the database stops).
+  const databaseRuns = createDatabaseRuns({
+    region: config.region,
+    appVersion: config.appVersion,
+    clusterArn: cluster.clusterArn,
+    clusterName: cluster.clusterName,
+    // One-off tasks: behind the NAT while it exists, else with a public IP (GraaspNetwork).
+    subnetIds: network.oneOffSubnetIds,
+    assignPublicIp: network.oneOffAssignPublicIp,
+    database,
+    migrate,
+    taskDefinition: (entry) => {
+      const size = entry.sizes[config.environment];
+      return new GraaspTaskDefinition(entry.name, taskArgs(entry, size.cpu, size.memory));
+    },
+    assumeRoleArn: config.transitions.assumeRoleArn,
+    migrationTimeoutMinutes: config.transitions.migrationTimeoutMinutes,
+    dependsOn: [...(power ? [power] : []), ...network.egressResources],
+  });
 
   const services = new Map<ServiceName, GraaspService>();
   const countResourcesOf = (names: readonly string[]) =>
@@ -219,6 +262,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
       countDependsOn: [
         ...(power ? [power] : []),
         ...network.egressResources,
+        ...(entry.usesDatabase ? databaseRuns.ready : []),
         ...waitFor,
         // Its first task pulls through the cache, which must exist by then.
         ...(usesImageCache(entry) ? [imageCache] : []),
@@ -274,13 +318,6 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
         .get(entry.name)!
         .allowFrom(client, services.get(client as ServiceName)!.securityGroupId);
 
-  const migrateSize = MIGRATE_TASK.sizes[config.environment];
-  const migrate = new GraaspTaskDefinition(
-    "migrate",
-    taskArgs(MIGRATE_TASK, migrateSize.cpu, migrateSize.memory),
-  );
-  database.allowFrom("migrate", migrate.securityGroupId);
-
   // Stopping: the database stops only after every service has drained.
   const countResources = (tiers: readonly string[]) =>
     [...services.values()]
@@ -288,7 +325,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
       .flatMap((service) => service.countResources);
   if (power === undefined)
     power = new DatabasePower("database-power", powerArgs, {
-      dependsOn: countResources(["core", "administration"]),
+      dependsOn: [...countResources(["core", "administration"]), ...databaseRuns.ready],
     });
 
   if (behaviour.runsMigration)
@@ -319,6 +356,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
         dependsOn: [
           power,
           ...network.egressResources,
+          ...databaseRuns.ready,
           ...countResources(order.migrationWaitsForTiers),
         ],
       },
@@ -367,5 +405,54 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
       [...services].map(([name, service]) => [name, service.desiredCount]),
     ) as Record<ServiceName, number>,
     maintenance: maintenance.enabled,
+    toolbox: databaseRuns.toolbox,
   };
+}
+
+/**
+ * Buckets and repositories always; the CloudFront sites when `graasp:cdnCertificateArn` is set;
+ * DNS records when `graasp:dns` is set. Only the CDN's maintenance flags follow the state.
+ */
+function createEdge(config: GraaspConfig, loadBalancer: GraaspLoadBalancer) {
+  const behaviour = STATE_TABLE[config.deploymentState];
+  const storage = new GraaspStorage("storage", {
+    names: config.buckets,
+    domain: config.domain,
+    noncurrentVersionDays: config.fileVersionRetentionDays,
+  });
+  new GraaspRegistry("registry", { repositories: config.repositories });
+  const cdn =
+    config.cdnCertificateArn === undefined
+      ? undefined
+      : new GraaspCdn("cdn", {
+          domain: config.domain,
+          certificateArn: config.cdnCertificateArn,
+          bucketDomainNames: storage.regionalDomainNames,
+          tiersBehindMaintenance: SERVICE_TIERS.filter((tier) =>
+            tierBehindMaintenance(behaviour, tier),
+          ),
+          bypass: { name: config.maintenanceHeaderName, token: config.maintenanceBypassToken },
+        });
+  if (cdn !== undefined)
+    for (const { site } of SITES) storage.allowCdn(site, cdn.distributionArns[site]);
+  if (config.dns !== undefined)
+    new GraaspDns("dns", {
+      hostedZoneId: config.dns.hostedZoneId,
+      hosts: servedHosts(config.domain, cdn !== undefined),
+      loadBalancer: { dnsName: loadBalancer.dnsName, zoneId: loadBalancer.zoneId },
+      cdnSites:
+        cdn === undefined
+          ? undefined
+          : Object.fromEntries(
+              SITES.map(({ site }) => [
+                site,
+                { dnsName: cdn.domainNames[site], zoneId: cdn.hostedZoneIds[site] },
+              ]),
+            ),
+    });
+  const h5pIntegrationUrl =
+    cdn === undefined
+      ? `https://${config.buckets.h5p}.s3.${config.region}.amazonaws.com/h5p-integration/index.html`
+      : `https://${qualifiedHost("h5p", config.domain)}/h5p-integration/index.html`;
+  return { storage, cdn, h5pIntegrationUrl };
 }

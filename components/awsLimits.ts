@@ -7,7 +7,6 @@
  */
 import { REDIRECTS, SERVICE_CATALOG, SERVICE_NAMES, TaskName, qualifiedHost } from "./catalog";
 import {
-  bucketName,
   databaseSecretName,
   dockerHubCredentialName,
   RDS_LOG_EXPORTS,
@@ -170,7 +169,7 @@ export interface DerivedName {
   readonly value: string;
 }
 
-const TASKS: readonly TaskName[] = [...SERVICE_NAMES, "migrate"];
+const TASKS: readonly TaskName[] = [...SERVICE_NAMES, "migrate", "db-setup", "toolbox"];
 
 /** Every physical name derived from the stack name, from the functions that name the resources. */
 export function stackDerivedNames(stack: string): DerivedName[] {
@@ -202,13 +201,7 @@ export function stackDerivedNames(stack: string): DerivedName[] {
       field: "name",
       value: rdsLogGroupName(resourcePrefix(stack), log),
     });
-  for (const purpose of ["file-items", "h5p"] as const)
-    names.push({
-      what: "S3 bucket name",
-      type: T.bucket,
-      field: "bucket",
-      value: bucketName(stack, purpose),
-    });
+  // Bucket names come from `graasp:buckets`, not the stack name; config.ts checks them.
   for (const task of TASKS)
     names.push(
       {

@@ -73,7 +73,7 @@ export const SERVICE_NAMES = [
   "redis",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
-export type TaskName = ServiceName | "migrate";
+export type TaskName = ServiceName | "migrate" | "db-setup" | "toolbox";
 
 export type SpotPreference = "none" | "only" | "upscale";
 export const SPOT_PREFERENCES: readonly SpotPreference[] = ["none", "only", "upscale"];
@@ -116,7 +116,30 @@ export type SecretSource =
   | { readonly setting: AppSettingKey }
   | { readonly databaseUrl: DatabaseUrlSpec }
   /** The stack's S3 access key (`s3Access.ts`), created by the program. */
-  | { readonly s3Credential: "accessKeyId" | "secretAccessKey" };
+  | { readonly s3Credential: "accessKeyId" | "secretAccessKey" }
+  /** The generated master password alone, for PostgreSQL clients (`PGPASSWORD`). */
+  | { readonly masterPassword: true };
+
+/**
+ * A database of its own on the shared instance, owned by a user of the same purpose. The setup
+ * run creates each one the catalog declares (`ownDatabase`) and sets its user's password.
+ */
+export interface ApplicationDatabase {
+  readonly database: string;
+  readonly user: string;
+  readonly passwordSecret: SecretKey;
+}
+
+export const ETHERPAD_DATABASE: ApplicationDatabase = {
+  database: "etherpad",
+  user: "etherpad",
+  passwordSecret: "ETHERPAD_DB_PASSWORD",
+};
+export const UMAMI_DATABASE: ApplicationDatabase = {
+  database: "umami",
+  user: "umami",
+  passwordSecret: "UMAMI_DB_PASSWORD",
+};
 
 export interface ContainerHealthCheck {
   readonly command: readonly string[];
@@ -139,6 +162,8 @@ export interface ContainerSpec {
   /** Variables injected by ECS from the service's own Secrets Manager secret. */
   readonly secrets: Readonly<Record<string, SecretSource>>;
   readonly healthCheck?: ContainerHealthCheck;
+  /** Replaces the image's command; never holds a secret (it shows in `ps` and the console). */
+  readonly command?: readonly string[];
 }
 
 export interface PublicRoute {
@@ -193,6 +218,8 @@ export interface TaskEntry {
   readonly usesDatabase: boolean;
   /** How its database client handles TLS; set exactly when `usesDatabase`. */
   readonly databaseTls?: DatabaseClientTls;
+  /** Its own database and user on the instance, created by the setup run. */
+  readonly ownDatabase?: ApplicationDatabase;
   readonly permissions: TaskPermissions;
   readonly sizes: Readonly<Record<Environment, Pick<ServiceSize, "cpu" | "memory">>>;
 }
@@ -244,7 +271,7 @@ const BACKEND_ENVIRONMENT: Readonly<Record<string, string>> = {
   H5P_CONTENT_REGION: "{region}",
   S3_FILE_ITEM_BUCKET: "{fileItemsBucket}",
   H5P_CONTENT_BUCKET: "{h5pBucket}",
-  H5P_INTEGRATION_URL: "https://{h5pBucket}.s3.{region}.amazonaws.com/h5p-integration/index.html",
+  H5P_INTEGRATION_URL: "{h5pIntegrationUrl}",
   REDIS_CONNECTION: "redis://graasp-redis:6379",
   EMBEDDED_LINK_ITEM_IFRAMELY_HREF_ORIGIN: "http://graasp-iframely:8061",
   MEILISEARCH_URL: "http://graasp-meilisearch:7700",
@@ -411,6 +438,7 @@ export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceEntry>> = {
     architecture: "X86_64",
     usesDatabase: true,
     databaseTls: { capability: "encrypt", note: "node-postgres reads PGSSLMODE=no-verify" },
+    ownDatabase: ETHERPAD_DATABASE,
     permissions: NO_PERMISSIONS,
     containers: [
       {
@@ -422,15 +450,15 @@ export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceEntry>> = {
           DB_TYPE: "postgres",
           DB_HOST: "{databaseHost}",
           DB_PORT: "{databasePort}",
-          DB_NAME: "etherpad",
-          DB_USER: "etherpad",
+          DB_NAME: ETHERPAD_DATABASE.database,
+          DB_USER: ETHERPAD_DATABASE.user,
           // node-postgres reads it: the database refuses connections without TLS.
           PGSSLMODE: "no-verify",
           EDIT_ONLY: "true",
           PORT: "9001",
           MINIFY: "false",
         },
-        secrets: { DB_PASS: { secret: "ETHERPAD_DB_PASSWORD" } },
+        secrets: { DB_PASS: { secret: ETHERPAD_DATABASE.passwordSecret } },
       },
     ],
     routing: {
@@ -452,6 +480,7 @@ export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceEntry>> = {
       capability: "encrypt",
       note: "Prisma: sslmode=require encrypts without verifying (sslaccept defaults to accept_invalid_certs)",
     },
+    ownDatabase: UMAMI_DATABASE,
     permissions: NO_PERMISSIONS,
     containers: [
       {
@@ -465,8 +494,8 @@ export const SERVICE_CATALOG: Readonly<Record<ServiceName, ServiceEntry>> = {
           DATABASE_URL: {
             databaseUrl: {
               scheme: "postgresql",
-              login: { user: "umami", passwordSecret: "UMAMI_DB_PASSWORD" },
-              database: "umami",
+              login: { user: UMAMI_DATABASE.user, passwordSecret: UMAMI_DATABASE.passwordSecret },
+              database: UMAMI_DATABASE.database,
               applicationName: "umami",
               tlsQuery: "sslmode=require",
             },
@@ -723,6 +752,14 @@ export const REDIRECTS: readonly RedirectEntry[] = [
     priority: 56,
     targetHost: "",
     targetPath: "/about-us",
+    statusCode: "HTTP_301",
+  },
+  {
+    // Admin moved to the apex; its former host keeps answering (and has DNS records).
+    host: "admin",
+    priority: 57,
+    targetHost: "",
+    targetPath: "/#{path}",
     statusCode: "HTTP_301",
   },
 ];

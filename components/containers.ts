@@ -18,6 +18,8 @@ export interface TemplateValues {
   readonly environment: string;
   readonly fileItemsBucket: string;
   readonly h5pBucket: string;
+  /** Where browsers load the H5P integration page: CloudFront when it serves h5p, else S3. */
+  readonly h5pIntegrationUrl: string;
   readonly databaseHost: string;
   readonly databasePort: string;
   readonly settings: Readonly<Record<AppSettingKey, string>>;
@@ -117,6 +119,7 @@ function containerDefinition(container: ContainerSpec, context: ContainerContext
           startPeriod: container.healthCheck.startPeriodSeconds,
         },
       }),
+    ...(container.command && { command: [...container.command] }),
     mountPoints: [],
     volumesFrom: [],
     systemControls: [],
@@ -154,6 +157,7 @@ function resolveSecret(source: SecretSource, inputs: SecretInputs): string {
   if ("setting" in source) return inputs.settings[source.setting];
   if ("s3Credential" in source)
     return source.s3Credential === "accessKeyId" ? inputs.s3AccessKeyId : inputs.s3SecretAccessKey;
+  if ("masterPassword" in source) return inputs.masterPassword;
   return databaseUrl(source.databaseUrl, inputs);
 }
 

@@ -49,6 +49,8 @@ export function statefulOptions(parent: pulumi.Resource): pulumi.CustomResourceO
  */
 export class GraaspDatabase extends pulumi.ComponentResource {
   public readonly identifier: pulumi.Output<string>;
+  /** RDS's own id of the instance (`db-…`): a new instance, even under the same name, has a new one. */
+  public readonly resourceId: pulumi.Output<string>;
   public readonly address: pulumi.Output<string>;
   public readonly port: pulumi.Output<number>;
   public readonly databaseName: string;
@@ -145,13 +147,21 @@ export class GraaspDatabase extends pulumi.ComponentResource {
         finalSnapshotIdentifier: pulumi.interpolate`${identifier}-final-${snapshotSuffix.hex}`,
         applyImmediately: true,
         tags: { "graasp:environment": args.environment },
+        snapshotIdentifier: args.settings.restoreFromSnapshot,
       },
       // RDS would create the exported log groups itself, without retention, if they were missing.
-      { ...statefulOptions(this), dependsOn: [engineGuard, ...logGroups] },
+      // The snapshot matters only when the instance is created: setting, changing or removing
+      // it later must never replace the instance (the provider would).
+      {
+        ...statefulOptions(this),
+        dependsOn: [engineGuard, ...logGroups],
+        ignoreChanges: ["snapshotIdentifier"],
+      },
     );
     const credentials = this.createCredentialsSecret(name, args.stack, instance, password.result);
 
     this.identifier = instance.identifier;
+    this.resourceId = instance.resourceId;
     this.address = instance.address;
     this.port = instance.port;
     this.databaseName = DATABASE_NAME;

@@ -6,7 +6,7 @@ import { MOVING_TAGS_TAG, imagePinProblem, movingTagsTagValue } from "./images";
 import { statefulOptions } from "./database";
 import { createEcsTasksRole } from "./ecsRole";
 import { taskRolePolicy } from "./iamPolicies";
-import { bucketName, logGroupName, taskFamily, taskSecretName } from "./naming";
+import { logGroupName, taskFamily, taskSecretName } from "./naming";
 
 export interface GraaspTaskDefinitionArgs {
   /** The catalog entry to run. */
@@ -32,6 +32,8 @@ export interface GraaspTaskDefinitionArgs {
   readonly secretPayload: pulumi.Input<Record<string, string>>;
   /** Days CloudWatch keeps this task's logs. */
   readonly logRetentionDays: number;
+  /** Buckets a task with bucket permissions may use (file-items and h5p). */
+  readonly bucketNames: readonly string[];
 }
 
 /**
@@ -163,9 +165,7 @@ export class GraaspTaskDefinition extends pulumi.ComponentResource {
   private createTaskRole(name: string, args: GraaspTaskDefinitionArgs): aws.iam.Role | undefined {
     const { buckets, ecsExec, sendEmail } = args.entry.permissions;
     const policy = taskRolePolicy({
-      bucketNames: buckets
-        ? [bucketName(args.stack, "file-items"), bucketName(args.stack, "h5p")]
-        : [],
+      bucketNames: buckets ? args.bucketNames : [],
       ecsExec,
       sendEmail,
     });

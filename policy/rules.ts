@@ -10,6 +10,7 @@ import {
   rdsProductionDeletionProtection,
   rdsStorageEncrypted,
 } from "./databaseRules";
+import { bucketsEncryptedAndRetained, cloudfrontHttpsOnly, fileItemsPrivate } from "./edgeRules";
 import {
   albRuleLimits,
   httpsListenerTls12,
@@ -28,6 +29,7 @@ import {
 
 export * from "./common";
 export * from "./databaseRules";
+export * from "./edgeRules";
 export * from "./networkRules";
 export * from "./workloadRules";
 export * from "./monitoringRules";
@@ -48,6 +50,9 @@ export const GRAASP_POLICIES: ReadonlyArray<ResourceValidationPolicy | StackVali
   capacityProviderWeights,
   stoppedScalesToZero,
   githubOidcTrustScoped,
+  fileItemsPrivate,
+  bucketsEncryptedAndRetained,
+  cloudfrontHttpsOnly,
   productionAlarmsNotify,
   alarmTopicEncrypted,
 ];

@@ -43,7 +43,11 @@ function delivered(container: EcsContainer): DeliveredContainer {
   };
 }
 
+/** The program's own PostgreSQL clients run no Graasp application (databaseAccess.test.ts). */
+const PROGRAM_CLIENTS = ["db-setup", "toolbox"];
+
 function applicationOf(containerName: string): ApplicationName | undefined {
+  if (PROGRAM_CLIENTS.includes(containerName)) return undefined;
   const spec = ALL_CONTAINERS.find((container) => container.name === containerName);
   if (spec === undefined) throw new Error(`container ${containerName} is not in the catalog`);
   return spec.application;
@@ -69,6 +73,7 @@ const TEMPLATE_VALUES = {
   environment: "staging",
   fileItemsBucket: "graasp-staging-file-items",
   h5pBucket: "graasp-staging-h5p",
+  h5pIntegrationUrl: "https://h5p.dev.graasp.org/h5p-integration/index.html",
   databaseHost: "db.example",
   databasePort: "5432",
   settings: appSettingsFor("staging") as never,

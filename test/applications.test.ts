@@ -153,6 +153,8 @@ describe("image streams", function () {
       expect(images.sort()).to.deep.equal(
         [
           `core=${registry}/graasp:core-v1.66.0`,
+          "db-setup=public.ecr.aws/docker/library/postgres:16.10-alpine",
+          "toolbox=public.ecr.aws/docker/library/postgres:16.10-alpine",
           `nudenet=${registry}/graasp:nudenet-latest`,
           `workers=${registry}/graasp:workers-v1.66.0`,
           `library=${registry}/graasp/explore:latest`,
@@ -212,6 +214,9 @@ describe("image streams", function () {
     });
 });
 
+/** Today's bucket names: `graasp-dev-*` for staging, `graasp-prod-*` for production. */
+const BUCKET_ENV = { staging: "dev", production: "prod" } as const;
+
 describe("S3 access key", function () {
   this.timeout(30_000);
   for (const stack of STACKS)
@@ -228,8 +233,8 @@ describe("S3 access key", function () {
             Effect: "Allow",
             Action: "s3:ListBucket",
             Resource: [
-              `arn:aws:s3:::graasp-${stack}-file-items`,
-              `arn:aws:s3:::graasp-${stack}-h5p`,
+              `arn:aws:s3:::graasp-${BUCKET_ENV[stack]}-file-items`,
+              `arn:aws:s3:::graasp-${BUCKET_ENV[stack]}-h5p`,
             ],
           },
           {
@@ -237,8 +242,8 @@ describe("S3 access key", function () {
             Effect: "Allow",
             Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
             Resource: [
-              `arn:aws:s3:::graasp-${stack}-file-items/*`,
-              `arn:aws:s3:::graasp-${stack}-h5p/*`,
+              `arn:aws:s3:::graasp-${BUCKET_ENV[stack]}-file-items/*`,
+              `arn:aws:s3:::graasp-${BUCKET_ENV[stack]}-h5p/*`,
             ],
           },
         ],

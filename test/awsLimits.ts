@@ -16,6 +16,8 @@ import {
 
 export { T };
 
+import { edgeLimitViolations } from "../components/edgeLimits";
+
 export interface RegisteredResource {
   readonly type: string;
   readonly name: string;
@@ -322,6 +324,9 @@ export const checkIamPolicyDocuments: LimitCheck = (resources) =>
     }),
   );
 
+/** CloudFront, KeyValueStore, S3, Route 53 and ECR limits (components/edgeLimits.ts). */
+export const checkEdgeLimits: LimitCheck = (resources) => edgeLimitViolations(resources);
+
 export const LIMIT_CHECKS: readonly LimitCheck[] = [
   checkFargateTaskSizes,
   checkPhysicalNames,
@@ -332,6 +337,7 @@ export const LIMIT_CHECKS: readonly LimitCheck[] = [
   checkServiceConnectPorts,
   checkHealthCheckPaths,
   checkIamPolicyDocuments,
+  checkEdgeLimits,
 ];
 
 export function awsLimitViolations(resources: readonly RegisteredResource[]): string[] {

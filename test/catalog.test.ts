@@ -274,6 +274,8 @@ const TEMPLATE_VALUES: TemplateValues = {
   environment: "staging",
   fileItemsBucket: "graasp-staging-file-items",
   h5pBucket: "graasp-staging-h5p",
+  h5pIntegrationUrl:
+    "https://graasp-staging-h5p.s3.eu-central-2.amazonaws.com/h5p-integration/index.html",
   databaseHost: "db.example",
   databasePort: "5432",
   settings: appSettingsFor("staging") as TemplateValues["settings"],

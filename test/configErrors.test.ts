@@ -162,7 +162,7 @@ describe("unknown configuration keys", () => {
 
   it("suggests the nearest nested key too", () => {
     expect(configError({ database: json({ storageGB: 30 }) }).problems).to.deep.equal([
-      "`graasp:database.storageGB` is not a known key (a typo?); known keys: instanceClass, storageGb, maxStorageGb, backupRetentionDays, multiAz, engineMajorVersion. Did you mean `graasp:database.storageGb`? Fix: pulumi config rm --path 'database.storageGB'",
+      "`graasp:database.storageGB` is not a known key (a typo?); known keys: instanceClass, storageGb, maxStorageGb, backupRetentionDays, multiAz, engineMajorVersion, restoreFromSnapshot. Did you mean `graasp:database.storageGb`? Fix: pulumi config rm --path 'database.storageGB'",
     ]);
   });
 
@@ -193,6 +193,9 @@ describe("unknown configuration keys", () => {
       "images",
       "s3KeyGeneration",
       "adminHealthCheck",
+      "buckets",
+      "fileVersionRetentionDays",
+      "repositories",
       "alerts",
     ]);
   });

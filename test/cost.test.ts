@@ -138,10 +138,13 @@ describe("cost estimate: arithmetic", () => {
   });
 });
 
-/** USD per month of each committed stack in each state, in its region (tools/pricing.ts). */
+/**
+ * USD per month of each stack of the test fixtures (which add the CloudFront sites) in each
+ * state, in its region; the committed stack files' own figures are in README.md.
+ */
 const PINNED: Record<string, Record<string, number>> = {
-  staging: { running: 166.24, restricted: 166.24, "db-only": 84.67, stopped: 45.58 },
-  production: { running: 288.7, restricted: 288.7, "db-only": 161.18, stopped: 47.88 },
+  staging: { running: 185.27, restricted: 185.27, "db-only": 103.7, stopped: 64.61 },
+  production: { running: 307.85, restricted: 307.85, "db-only": 180.33, stopped: 67.03 },
 };
 
 for (const stack of STACKS)
@@ -155,7 +158,7 @@ for (const stack of STACKS)
         );
       });
 
-    it("stopped pays only for the load balancer, storage, secrets and monitoring", async () => {
+    it("stopped pays only for the load balancer, storage, secrets, monitoring and the edge", async () => {
       const { registrations } = await scenario(stack, "stopped");
       expect(
         estimateCost(registrations, REGIONS[stack]).lines.map((l) => `${l.item}: ${l.monthlyUsd}`),
@@ -169,10 +172,12 @@ for (const stack of STACKS)
               "Load balancer capacity units: 0.64",
             ]),
         "Public IPv4: load balancer: 10.95",
-        "Secrets Manager secrets: 3.6",
+        "Secrets Manager secrets: 4.4",
         "CloudWatch alarms: 4",
         "CloudWatch dashboards: 3",
         "KMS keys: 1",
+        `S3 storage: ${stack === "staging" ? 1.23 : 1.35}`,
+        "CloudFront data out: 17",
       ]);
     });
   });
@@ -214,7 +219,17 @@ describe("cost in the reports", function () {
     const lines = text.out.split("\n");
     expect(lines).to.include("Monthly cost estimate (eu-central-1)");
     expect(lines).to.include("  Load balancer                    19.71 USD  730 hours × 0.027");
-    expect(lines).to.include("  Total per month                  45.58 USD");
+    expect(lines).to.include("  Total per month                  47.61 USD");
+    // The committed production file, as the README's table gives it.
+    const production = await run([
+      "--stack",
+      "production",
+      "--state",
+      "running",
+      "--format",
+      "json",
+    ]);
+    expect(JSON.parse(production.out).cost.monthlyUsd).to.equal(290.85);
     expect(lines).to.include(
       "Alerts: 25 alarms notify nobody: `graasp:alerts.emails` is not set. Fix: pulumi config set --path 'alerts.emails[0]' <address>",
     );
@@ -250,8 +265,8 @@ describe("cost in the json plan and the transition report", function () {
     const parsed = JSON.parse(
       renderPlan(await evaluationOf("production", "running"), noSecrets, "json"),
     );
-    expect(parsed.cost.monthlyUsd).to.equal(288.7);
-    expect(parsed.cost.lines).to.have.length(22);
+    expect(parsed.cost.monthlyUsd).to.equal(307.85);
+    expect(parsed.cost.lines).to.have.length(24);
     expect(parsed.cost.lines[0]).to.deep.equal({
       key: "fargate:admin",
       item: "Fargate admin (0.5 vCPU, 1 GB, arm64, 0% spot)",
@@ -265,14 +280,14 @@ describe("cost in the json plan and the transition report", function () {
       await evaluationOf("staging", "running"),
     );
     expect(renderTransition(plan, noSecrets, "text").split("\n")).to.include(
-      "Monthly cost: 45.58 USD → 166.24 USD (+120.66 USD)",
+      "Monthly cost: 64.61 USD → 185.27 USD (+120.66 USD)",
     );
     const json = JSON.parse(renderTransition(plan, noSecrets, "json"));
     expect([
       json.cost.from.monthlyUsd,
       json.cost.to.monthlyUsd,
       json.cost.differenceUsd,
-    ]).to.deep.equal([45.58, 166.24, 120.66]);
+    ]).to.deep.equal([64.61, 185.27, 120.66]);
   });
 });
 
@@ -289,7 +304,7 @@ describe("cost column of npm run transitions", function () {
     );
     const [header, row] = text.split("\n").filter((line) => line.startsWith("  "));
     expect(header).to.include("Cost/month (USD)");
-    expect(row).to.include("166.24 → 45.58 (-120.66)");
+    expect(row).to.include("185.27 → 64.61 (-120.66)");
     const json = JSON.parse(
       renderTransitions(
         [{ stack: "staging", fileName: "Pulumi.staging.yaml", plans: [plan] }],
@@ -297,8 +312,8 @@ describe("cost column of npm run transitions", function () {
       ),
     );
     expect(json[0].transitions[0].cost).to.deep.equal({
-      fromMonthlyUsd: 166.24,
-      toMonthlyUsd: 45.58,
+      fromMonthlyUsd: 185.27,
+      toMonthlyUsd: 64.61,
       differenceUsd: -120.66,
     });
   });

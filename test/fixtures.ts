@@ -32,6 +32,15 @@ export const CERTIFICATE_ARNS: Record<StackName, string> = {
 };
 /** Images published only under a moving tag, accepted as the stack files do. */
 export const MOVING_TAGS = ["nudenet", "library", "etherpad", "admin", "iframely"];
+/** CloudFront's certificate (us-east-1) and the hosted zone: the shared scenarios serve the edge. */
+export const CDN_CERTIFICATE_ARN =
+  "arn:aws:acm:us-east-1:123456789012:certificate/7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2910";
+export const HOSTED_ZONE_IDS: Record<StackName, string> = {
+  staging: "Z0STAGING1234567890AB",
+  production: "Z0PRODUCTION123456789",
+};
+/** The stack without CloudFront sites and DNS records (both keys unset). */
+export const WITHOUT_EDGE = { cdnCertificateArn: undefined, dns: undefined } as const;
 
 /** A distinctive value per secret key, so a test can search for it anywhere. */
 export function secretValue(key: string): string {
@@ -71,6 +80,8 @@ export function rawValues(
     secrets: JSON.stringify(SECRETS),
     appSettings: JSON.stringify(appSettingsFor(stack)),
     movingTags: JSON.stringify(MOVING_TAGS),
+    cdnCertificateArn: CDN_CERTIFICATE_ARN,
+    dns: JSON.stringify({ hostedZoneId: HOSTED_ZONE_IDS[stack] }),
     "aws:region": REGIONS[stack],
   };
 }

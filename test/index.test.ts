@@ -36,6 +36,7 @@ describe("index.ts under the engine's configuration", function () {
       "loadBalancerDnsName",
       "maintenance",
       "services",
+      "toolbox",
       "url",
     ]);
     expect(stackExports.deploymentState).to.equal("restricted");

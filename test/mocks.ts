@@ -94,6 +94,7 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>): Re
         endpoint: `${identifier}.c9akciq32.${MOCK_REGION}.rds.amazonaws.com:5432`,
         port: 5432,
         arn: arn("rds", `db:${identifier}`),
+        resourceId: `db-${identifier.toUpperCase().replace(/[^A-Z0-9]/g, "")}0RESOURCEID`,
       };
     }
     case "aws:ecs/cluster:Cluster":
@@ -125,6 +126,16 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>): Re
     case "aws:rds/subnetGroup:SubnetGroup":
     case "aws:rds/parameterGroup:ParameterGroup":
       return { name: inputs.name ?? `${name}-abc1234` };
+    // AWS knows repositories (and buckets, below) by name; the adoption file relies on it.
+    case "aws:ecr/repository:Repository": {
+      const repository = inputs.name ?? name;
+      return {
+        id: repository,
+        name: repository,
+        arn: arn("ecr", `repository/${repository}`),
+        repositoryUrl: `${ACCOUNT_ID}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${repository}`,
+      };
+    }
     case "random:index/randomPassword:RandomPassword":
       return { result: `generated-password-${name}` };
     case "random:index/randomId:RandomId":
@@ -138,6 +149,51 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>): Re
       return { id: `AKIAMOCK${name.length}`, secret: `mock-secret-access-key-${name}` };
     case "aws:appautoscaling/target:Target":
       return { arn: arn("application-autoscaling", `scalable-target/${name}`) };
+    case "aws:s3/bucket:Bucket":
+    case "aws:s3/bucketV2:BucketV2": {
+      const bucket = inputs.bucket ?? name;
+      return {
+        id: bucket,
+        bucket,
+        arn: `arn:aws:s3:::${bucket}`,
+        bucketDomainName: `${bucket}.s3.amazonaws.com`,
+        bucketRegionalDomainName: `${bucket}.s3.${MOCK_REGION}.amazonaws.com`,
+        region: MOCK_REGION,
+      };
+    }
+    case "aws:cloudfront/distribution:Distribution": {
+      const id = `E${name.replace(/[^a-z0-9]/gi, "").toUpperCase()}`;
+      return {
+        id,
+        arn: `arn:aws:cloudfront::${ACCOUNT_ID}:distribution/${id}`,
+        domainName: `d${name.replace(/[^a-z0-9]/gi, "").toLowerCase()}.cloudfront.net`,
+        hostedZoneId: "Z2FDTNDATAQYW2",
+        status: "Deployed",
+      };
+    }
+    case "aws:cloudfront/originAccessControl:OriginAccessControl":
+      return { id: "E2QWRUHAPOMQZL", etag: "ETAG1" };
+    case "aws:cloudfront/keyValueStore:KeyValueStore":
+      return {
+        id: inputs.name ?? name,
+        arn: `arn:aws:cloudfront::${ACCOUNT_ID}:key-value-store/3e5a1b2c-0d4f-4a6b-8c9d-${name.length.toString().padStart(12, "0")}`,
+        etag: "ETAG1",
+      };
+    case "aws:cloudfront/function:Function":
+      return {
+        arn: `arn:aws:cloudfront::${ACCOUNT_ID}:function/${inputs.name ?? name}`,
+        etag: "ETVPDKIKX0DER",
+        status: "UNASSOCIATED",
+      };
+    case "aws:route53/record:Record":
+      return { fqdn: inputs.name };
+    case "aws:ecr/repository:Repository":
+      return {
+        arn: arn("ecr", `repository/${inputs.name}`),
+        name: inputs.name,
+        registryId: ACCOUNT_ID,
+        repositoryUrl: `${ACCOUNT_ID}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${inputs.name}`,
+      };
     default:
       return { arn: arn("mock", name) };
   }

@@ -445,7 +445,8 @@ describe("offline plan: staging, rendered", function () {
       "aws.cloudwatch.LogGroup core-task-logs name=/graasp/staging/core, retention=30d, protect=true",
       "aws.rds.Instance database-instance class=db.t4g.micro, engine=postgres 16, " +
         "storage=20-1000 GiB gp3, encrypted=true, multiAz=false, backups=1d, " +
-        "deletionProtection=false, publiclyAccessible=false, protect=true",
+        "deletionProtection=false, publiclyAccessible=false, protect=true, " +
+        "ignoreChanges=snapshotIdentifier",
       "aws.vpc.SecurityGroupIngressRule database-from-core ingress=tcp 5432 from sg-core-task-sg",
       "dynamic.Resource database-power desiredState=available, instance=graasp-staging, timeout=30min",
     ]);

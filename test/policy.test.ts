@@ -43,6 +43,11 @@ import {
   secretsNotInEnvironment,
   stoppedScalesToZero,
   TYPES,
+  bucketsEncryptedAndRetained,
+  cloudfrontHttpsOnly,
+  EDGE_TYPES,
+  fileItemsPrivate,
+  publicStatements,
 } from "../policy/rules";
 import { STACKS } from "./fixtures";
 import { Registration } from "./mocks";
@@ -107,18 +112,20 @@ interface StackEntry {
   readonly name: string;
   readonly props: Props;
   readonly urn?: string;
+  /** The `protect` option the engine reports for the resource. */
+  readonly protect?: boolean;
   /** Names (or URNs) of the entries each property was computed from. */
   readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The resources the policy server hands a stack policy, linked the way it links them. */
 function policyResources(entries: readonly StackEntry[]): PolicyResource[] {
-  const resources: PolicyResource[] = entries.map(({ type, name, props, urn }) => ({
+  const resources: PolicyResource[] = entries.map(({ type, name, props, urn, protect }) => ({
     type,
     name,
     props: unknownCheckingProxy(props),
     urn: urn ?? urnOf(type, name),
-    opts: OPTIONS,
+    opts: { ...OPTIONS, protect: protect ?? false },
     dependencies: [],
     propertyDependencies: {},
     isType: isTypeFor(type),
@@ -838,6 +845,128 @@ describe("policy production-alarms-notify", () => {
   });
 });
 
+describe("policy pack: edge type tokens", () => {
+  it("are the tokens @pulumi/aws gives its S3 and CloudFront classes", async function () {
+    this.timeout(20000);
+    const aws = await import("@pulumi/aws");
+    const classes: Record<string, { isInstance(obj: unknown): boolean }> = {
+      [EDGE_TYPES.bucket]: aws.s3.Bucket,
+      [EDGE_TYPES.bucketPolicy]: aws.s3.BucketPolicy,
+      [EDGE_TYPES.publicAccessBlock]: aws.s3.BucketPublicAccessBlock,
+      [EDGE_TYPES.encryption]: aws.s3.BucketServerSideEncryptionConfiguration,
+      [EDGE_TYPES.distribution]: aws.cloudfront.Distribution,
+    };
+    for (const [token, resourceClass] of Object.entries(classes))
+      expect(resourceClass.isInstance({ __pulumiType: token }), token).to.equal(true);
+  });
+});
+
+describe("policy s3-file-items-private", () => {
+  const bucket = (purpose: string): StackEntry => ({
+    type: EDGE_TYPES.bucket,
+    name: `storage-${purpose}`,
+    props: { bucket: `graasp-prod-${purpose}`, tags: { "graasp:bucket": purpose } },
+    protect: true,
+  });
+  const block = (all: boolean): StackEntry => ({
+    type: EDGE_TYPES.publicAccessBlock,
+    name: "storage-file-items-public-access",
+    props: {
+      bucket: "graasp-prod-file-items",
+      blockPublicAcls: true,
+      ignorePublicAcls: true,
+      blockPublicPolicy: all,
+      restrictPublicBuckets: true,
+    },
+  });
+  const policy = (principal: unknown): StackEntry => ({
+    type: EDGE_TYPES.bucketPolicy,
+    name: "storage-file-items-policy",
+    props: {
+      bucket: "graasp-prod-file-items",
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: principal, Action: "s3:GetObject" }],
+      }),
+    },
+  });
+
+  it("passes a fully blocked file-items bucket with a policy for a named service", async () => {
+    expect(
+      await stackViolations(fileItemsPrivate, [
+        bucket("file-items"),
+        block(true),
+        policy({ Service: "cloudfront.amazonaws.com" }),
+        bucket("apps"),
+      ]),
+    ).to.deep.equal([]);
+  });
+
+  it("reports a missing or partial block and a public policy", async () => {
+    expect(
+      (await stackViolations(fileItemsPrivate, [bucket("file-items")])).map((v) => v.message),
+    ).to.deep.equal([
+      "Bucket graasp-prod-file-items holds user files but has no public access block with blockPublicAcls, ignorePublicAcls, blockPublicPolicy, restrictPublicBuckets all true.",
+    ]);
+    const reported = await stackViolations(fileItemsPrivate, [
+      bucket("file-items"),
+      block(false),
+      policy({ AWS: ["*"] }),
+    ]);
+    expect(reported.map((v) => v.message)).to.deep.equal([
+      "Bucket graasp-prod-file-items holds user files but has no public access block with blockPublicAcls, ignorePublicAcls, blockPublicPolicy, restrictPublicBuckets all true.",
+      'Bucket policy of graasp-prod-file-items (user files) allows everyone (Principal "*"): grant named principals only.',
+    ]);
+    expect(
+      publicStatements(JSON.stringify({ Statement: { Effect: "Allow", Principal: "*" } })),
+    ).to.have.length(1);
+  });
+});
+
+describe("policy s3-buckets-encrypted-and-retained", () => {
+  const entries = (protect: boolean, algorithm?: string, forceDestroy = false): StackEntry[] => [
+    {
+      type: EDGE_TYPES.bucket,
+      name: "storage-h5p",
+      props: { bucket: "graasp-dev-h5p", forceDestroy },
+      protect,
+    },
+    ...(algorithm
+      ? [
+          {
+            type: EDGE_TYPES.encryption,
+            name: "storage-h5p-encryption",
+            props: {
+              bucket: "graasp-dev-h5p",
+              rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: algorithm } }],
+            },
+          },
+        ]
+      : []),
+  ];
+
+  it("passes a protected bucket encrypted with AES256 or KMS", async () => {
+    expect(
+      await stackViolations(bucketsEncryptedAndRetained, entries(true, "AES256")),
+    ).to.deep.equal([]);
+    expect(
+      await stackViolations(bucketsEncryptedAndRetained, entries(true, "aws:kms")),
+    ).to.deep.equal([]);
+  });
+
+  it("reports a bucket without encryption, without protect, or force-destroyed", async () => {
+    const reported = await stackViolations(
+      bucketsEncryptedAndRetained,
+      entries(false, undefined, true),
+    );
+    expect(reported.map((v) => v.message)).to.deep.equal([
+      "Bucket graasp-dev-h5p has no default encryption: add a BucketServerSideEncryptionConfiguration (AES256 or aws:kms).",
+      "Bucket graasp-dev-h5p is not protected: register it with `protect: true` (and `retainOnDelete: true`).",
+      "Bucket graasp-dev-h5p has `forceDestroy: true`: deleting it would delete every object.",
+    ]);
+  });
+});
+
 describe("policy sns-topic-encrypted", () => {
   it("passes a topic under a KMS key", async () => {
     expect(
@@ -853,6 +982,43 @@ describe("policy sns-topic-encrypted", () => {
   });
 });
 
+describe("policy cloudfront-viewer-https", () => {
+  const distribution = (protocol: string, tls = "TLSv1.2_2021", ordered: Props[] = []) => ({
+    defaultCacheBehavior: { viewerProtocolPolicy: protocol },
+    orderedCacheBehaviors: ordered,
+    viewerCertificate: { minimumProtocolVersion: tls },
+  });
+
+  it("passes redirect-to-https and https-only on TLS 1.2", async () => {
+    expect(
+      await violations(
+        cloudfrontHttpsOnly,
+        EDGE_TYPES.distribution,
+        distribution("redirect-to-https"),
+      ),
+    ).to.deep.equal([]);
+    expect(
+      await violations(cloudfrontHttpsOnly, EDGE_TYPES.distribution, distribution("https-only")),
+    ).to.deep.equal([]);
+  });
+
+  it("reports HTTP allowed anywhere and old TLS", async () => {
+    expect(
+      await violations(
+        cloudfrontHttpsOnly,
+        EDGE_TYPES.distribution,
+        distribution("allow-all", "TLSv1", [
+          { pathPattern: "/old/*", viewerProtocolPolicy: "allow-all" },
+        ]),
+      ),
+    ).to.deep.equal([
+      "Distribution default behaviour has viewerProtocolPolicy allow-all: use redirect-to-https.",
+      "Distribution behaviour /old/* has viewerProtocolPolicy allow-all: use redirect-to-https.",
+      "Distribution accepts TLSv1: set minimumProtocolVersion TLSv1.2_2021.",
+    ]);
+  });
+});
+
 /**
  * Every resource policy on every registration and every stack policy on the whole stack. The
  * mocks record one dependency list per resource where the engine records one per property, so
@@ -864,6 +1030,7 @@ async function programViolations(registrations: readonly Registration[]): Promis
     name: registration.name,
     props: registration.inputs,
     urn: registration.urn,
+    protect: registration.protect,
     propertyDependencies: Object.fromEntries(
       Object.keys(registration.inputs).map((key) => [key, registration.dependencies]),
     ),
@@ -919,6 +1086,23 @@ for (const stack of STACKS) {
         expect(await programViolations(tampered)).to.deep.equal([
           `production-alarms-notify ${MONITORING_TYPES.metricAlarm} "monitoring-database-cpu": Alarm has no \`alarmActions\` with no \`graasp:environment\` tag (treated as production), so it notifies nobody: add the alarm topic's ARN to \`alarmActions\`.`,
           `sns-topic-encrypted ${MONITORING_TYPES.snsTopic} "monitoring-topic": SNS topic is not encrypted: set \`kmsMasterKeyId\` to a customer-managed key that admits cloudwatch.amazonaws.com (CloudWatch cannot use alias/aws/sns).`,
+        ]);
+      });
+      it("would report file-items opened to the public and a bucket left unprotected", async () => {
+        const { registrations } = await scenario(stack, state);
+        const tampered = registrations.map((registration) => {
+          if (registration.name === "storage-file-items-public-access")
+            return {
+              ...registration,
+              inputs: { ...registration.inputs, blockPublicPolicy: false },
+            };
+          if (registration.name === "storage-apps") return { ...registration, protect: false };
+          return registration;
+        });
+        const bucket = stack === "production" ? "graasp-prod" : "graasp-dev";
+        expect(await programViolations(tampered)).to.deep.equal([
+          `s3-file-items-private: Bucket ${bucket}-file-items holds user files but has no public access block with blockPublicAcls, ignorePublicAcls, blockPublicPolicy, restrictPublicBuckets all true.`,
+          `s3-buckets-encrypted-and-retained: Bucket ${bucket}-apps is not protected: register it with \`protect: true\` (and \`retainOnDelete: true\`).`,
         ]);
       });
     });

@@ -37,6 +37,8 @@ describe("Pulumi.yaml", () => {
       "appVersion",
       "maintenanceBypassToken",
       "maintenanceHeaderName",
+      "cdnCertificateArn",
+      "fileVersionRetentionDays",
     ]);
     for (const [key, declaration] of Object.entries<Record<string, unknown>>(project.config)) {
       expect(declaration.type, key).to.equal("string");
@@ -44,6 +46,9 @@ describe("Pulumi.yaml", () => {
     }
     expect(project.config.maintenanceBypassToken.secret).to.equal(true);
     expect(project.config.maintenanceHeaderName.default).to.equal("x-graasp-maintenance-bypass");
+    // Empty means "no CloudFront sites"; config.ts defaults the retention to the same 30 days.
+    expect(project.config.cdnCertificateArn.default).to.equal("");
+    expect(project.config.fileVersionRetentionDays.default).to.equal("30");
   });
 });
 

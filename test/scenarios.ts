@@ -20,13 +20,17 @@ export interface Scenario {
 const cache = new Map<string, Promise<Scenario>>();
 let queue: Promise<unknown> = Promise.resolve();
 
-export function scenario(stack: StackName, state: DeploymentState): Promise<Scenario> {
-  const key = `${stack}/${state}`;
+export function scenario(
+  stack: StackName,
+  state: DeploymentState,
+  overrides: Record<string, string> = {},
+): Promise<Scenario> {
+  const key = `${stack}/${state}${Object.keys(overrides).length > 0 ? JSON.stringify(overrides) : ""}`;
   let pending = cache.get(key);
   if (pending === undefined) {
     pending = queue.then(async () => {
       const { result, registrations } = await evaluate(stack, () =>
-        createPlatform(configFor(stack, state)),
+        createPlatform(configFor(stack, state, overrides)),
       );
       return {
         stack,

@@ -20,11 +20,12 @@ const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 
 const EXPECTED_COUNTS = {
-  // Database power (and migration in db-only), engine guard, 9 deployment checks, 3 drain checks.
-  running: { rules: 14, dynamic: 14 },
-  restricted: { rules: 17, dynamic: 14 },
-  "db-only": { rules: 17, dynamic: 15 },
-  stopped: { rules: 17, dynamic: 14 },
+  // Database power (and migration in db-only), engine guard, 9 deployment checks, 3 drain checks,
+  // the database setup and the initial migration.
+  running: { rules: 15, dynamic: 16 },
+  restricted: { rules: 18, dynamic: 16 },
+  "db-only": { rules: 18, dynamic: 17 },
+  stopped: { rules: 18, dynamic: 16 },
 } as const;
 
 const DESIRED = {
@@ -112,7 +113,7 @@ for (const stack of STACKS)
           "graasp:index:GraaspDatabase": 1,
           "graasp:index:MaintenancePage": 1,
           "graasp:index:GraaspService": 9,
-          "graasp:index:GraaspTaskDefinition": 10,
+          "graasp:index:GraaspTaskDefinition": 12,
           "aws:ec2/vpc:Vpc": 1,
           "aws:ec2/internetGateway:InternetGateway": 1,
           "aws:ec2/subnet:Subnet": production ? 9 : 6,
@@ -122,22 +123,22 @@ for (const stack of STACKS)
           "aws:lb/listener:Listener": 2,
           "aws:lb/targetGroup:TargetGroup": 5,
           "aws:ecs/cluster:Cluster": 1,
-          "aws:ecs/taskDefinition:TaskDefinition": 10,
+          "aws:ecs/taskDefinition:TaskDefinition": 12,
           "aws:ecs/service:Service": 9,
-          "aws:cloudwatch/logGroup:LogGroup": 12,
-          "aws:secretsmanager/secret:Secret": 9,
-          "aws:secretsmanager/secretVersion:SecretVersion": 9,
+          "aws:cloudwatch/logGroup:LogGroup": 14,
+          "aws:secretsmanager/secret:Secret": 11,
+          "aws:secretsmanager/secretVersion:SecretVersion": 11,
           "graasp:index:S3Access": 1,
           "aws:iam/user:User": 1,
           "aws:iam/userPolicy:UserPolicy": 1,
           "aws:iam/accessKey:AccessKey": 1,
           "graasp:index:ImageCache": 1,
           "aws:ecr/pullThroughCacheRule:PullThroughCacheRule": 1,
-          "aws:ec2/securityGroup:SecurityGroup": 12,
-          "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 11,
-          "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 20,
-          "aws:iam/role:Role": 4,
-          "aws:iam/rolePolicy:RolePolicy": 4,
+          "aws:ec2/securityGroup:SecurityGroup": 14,
+          "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 13,
+          "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 22,
+          "aws:iam/role:Role": 5,
+          "aws:iam/rolePolicy:RolePolicy": 5,
           "aws:rds/instance:Instance": 1,
           "aws:appautoscaling/target:Target": 3,
           "aws:appautoscaling/policy:Policy": 3,
@@ -365,6 +366,7 @@ for (const stack of STACKS)
           "admin-task-task-role",
           "cluster-execution-role",
           "core-task-task-role",
+          "toolbox-task-role",
           "workers-task-task-role",
         ]);
       });
@@ -386,6 +388,7 @@ for (const stack of STACKS)
           `54 builder.${domain} -> ${domain}/builder/#{path} HTTP_301`,
           `55 analytics.${domain} -> ${domain}/analytics/#{path} HTTP_301`,
           `56 association.${domain} -> ${domain}/about-us HTTP_301`,
+          `57 admin.${domain} -> ${domain}/#{path} HTTP_301`,
         ]);
         const header =
           state === "running" ? undefined : `x-graasp-maintenance-bypass=${BYPASS_TOKEN}`;
@@ -681,10 +684,11 @@ for (const stack of STACKS)
               `${rule.inputs.ipProtocol}/${rule.inputs.fromPort}-${rule.inputs.toPort} <- ${rule.inputs.referencedSecurityGroupId}`,
           );
         expect(clients).to.deep.equal([
+          // The one-off tasks and the toolbox exist before the services.
+          ...["migrate", "db-setup", "toolbox"].map((task) => `tcp/5432-5432 <- sg-${task}-sg`),
           ...["core", "workers", "etherpad", "umami", "admin"].map(
             (client) => `tcp/5432-5432 <- sg-${client}-task-sg`,
           ),
-          "tcp/5432-5432 <- sg-migrate-sg",
         ]);
       });
 
@@ -750,7 +754,7 @@ for (const stack of STACKS)
             "aws:ec2/vpc:Vpc",
           ].includes(r.type),
         );
-        expect(stateful).to.have.length(24);
+        expect(stateful).to.have.length(28);
         expect(stateful.filter((r) => !r.protect).map((r) => r.name)).to.deep.equal([]);
       });
 
@@ -768,11 +772,13 @@ for (const stack of STACKS)
             for (const variable of container.environment)
               expect(variable.name).not.to.match(/SECRET|PASSWORD|DSN|_KEY$/);
         }
-        // Only secret versions, the master password's consumer and header conditions may carry them.
+        // Only secret versions, the master password's consumer, header conditions and the
+        // CloudFront store's token key may carry them, each marked secret.
         const allowed = new Set([
           "aws:secretsmanager/secretVersion:SecretVersion",
           "aws:rds/instance:Instance",
           RULE,
+          "aws:cloudfront/keyvaluestoreKey:KeyvaluestoreKey",
         ]);
         for (const registration of s.registrations.filter((r) => !allowed.has(r.type))) {
           const text = JSON.stringify(registration.inputs);
@@ -798,8 +804,8 @@ for (const stack of STACKS)
           main.environment.map((v: { name: string; value: string }) => [v.name, v.value]),
         );
         expect(environment).to.deep.include({
-          H5P_INTEGRATION_URL: `https://graasp-${stack}-h5p.s3.${REGIONS[stack]}.amazonaws.com/h5p-integration/index.html`,
-          S3_FILE_ITEM_BUCKET: `graasp-${stack}-file-items`,
+          H5P_INTEGRATION_URL: `https://h5p.${DOMAINS[stack]}/h5p-integration/index.html`,
+          S3_FILE_ITEM_BUCKET: `graasp-${production ? "prod" : "dev"}-file-items`,
           PUBLIC_URL: `https://${DOMAINS[stack]}`,
           SENTRY_ENV: SENTRY_ENVS[stack],
           MAILER_CONFIG_FROM_EMAIL: MAIL_SENDERS[stack],
@@ -846,6 +852,9 @@ for (const stack of STACKS)
               "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
               "cluster-capacity",
             ),
+            // The database stops only once the first deployment's runs are done.
+            named(s.registrations, DYNAMIC, "database-setup"),
+            named(s.registrations, DYNAMIC, "initial-migration"),
           ];
           expect([...power.dependencies].sort()).to.deep.equal(
             [...services, ...targets, ...inputSources].map((r) => r.urn).sort(),

@@ -14,6 +14,7 @@ const TARGET = "aws:appautoscaling/target:Target";
 const RULE = "aws:lb/listenerRule:ListenerRule";
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
 const NAT_TYPES = ["aws:ec2/eip:Eip", "aws:ec2/natGateway:NatGateway", "aws:ec2/route:Route"];
+const STORE_KEY = "aws:cloudfront/keyvaluestoreKey:KeyvaluestoreKey";
 
 /** What a state change may touch, and which properties of it. */
 const ALLOWED_CHANGES: Readonly<Record<string, readonly RegExp[]>> = {
@@ -23,7 +24,16 @@ const ALLOWED_CHANGES: Readonly<Record<string, readonly RegExp[]>> = {
   [RULE]: [/^conditions\[\d\]/],
   // Database power; a deployment check re-checks a new count; a drain check waits for the
   // clients a state turns off.
-  [DYNAMIC]: [/^desiredState$/, /^desiredCount$/, /^drain\.serviceNames(\[\d\])?$/],
+  // One-off tasks move to a public IP while no NAT gateway exists (an update: no re-run).
+  [DYNAMIC]: [
+    /^desiredState$/,
+    /^desiredCount$/,
+    /^drain\.serviceNames(\[\d\])?$/,
+    /^subnetIds(\[\d\])?$/,
+    /^assignPublicIp$/,
+  ],
+  // The CloudFront sites' maintenance flag (its name is checked below): on or off.
+  [STORE_KEY]: [/^value$/],
   // Alarms only switch their notifications with the state.
   "aws:cloudwatch/metricAlarm:MetricAlarm": [/^actionsEnabled$/],
   // The NAT gateway, its address and routes come and go with `tasksMayRun` (never changed).
@@ -47,6 +57,8 @@ for (const stack of STACKS)
             changes.filter((change) => change.type === "aws:ecs/taskDefinition:TaskDefinition"),
           ).to.deep.equal([]);
 
+          for (const change of changes.filter((change) => change.type === STORE_KEY))
+            expect(change.name).to.match(/^cdn-gate-[a-z]+-flag$/);
           for (const change of changes) {
             const allowed = ALLOWED_CHANGES[change.type];
             expect(allowed, `${change.kind} ${change.type} ${change.name}`).not.to.equal(undefined);
@@ -99,6 +111,13 @@ for (const stack of STACKS)
           "s3-access-key-1",
           "image-cache-docker-hub-credential",
           "image-cache-docker-hub-credential-value",
+          ...["file-items", "h5p", "apps", "assets", "maintenance"].map((p) => `storage-${p}`),
+          ...["graasp", "admin", "explore", "etherpad"].map((role) => `registry-${role}`),
+          ...["db-setup", "toolbox"].flatMap((task) => [
+            `${task}-logs`,
+            `${task}-secret`,
+            `${task}-secret-value`,
+          ]),
         ].sort(),
       );
       for (const other of others) expect(stateful(other.registrations)).to.deep.equal(reference);
@@ -115,6 +134,7 @@ for (const stack of STACKS)
           "added maintenance-apex-api",
           "added maintenance-page",
           "changed database-power",
+          "changed cdn-gate-core-flag",
           ...SERVICE_NAMES.map((name) => `changed ${name}-service`),
           ...SERVICE_NAMES.map((name) => `changed ${name}-deployment-check`),
           ...["redis", "meilisearch", "iframely"].map((name) => `changed ${name}-clients-drained`),
@@ -128,9 +148,16 @@ for (const stack of STACKS)
             "umami-rule-5",
             "admin-rule-10",
           ].map((name) => `changed ${name}`),
-          ...["go", "account", "auth", "player", "builder", "analytics", "association"].map(
-            (host) => `changed load-balancer-redirect-${host}`,
-          ),
+          ...[
+            "go",
+            "account",
+            "auth",
+            "player",
+            "builder",
+            "analytics",
+            "association",
+            "admin",
+          ].map((host) => `changed load-balancer-redirect-${host}`),
           // Every alarm stops notifying, and the database's "awake while stopped" one starts.
           "changed monitoring-load-balancer-5xx",
           ...["core", "etherpad", "library", "umami", "admin"].flatMap((name) => [
@@ -141,9 +168,12 @@ for (const stack of STACKS)
           ...["cpu", "free-storage", "free-memory", "connections", "awake-while-stopped"].map(
             (role) => `changed monitoring-database-${role}`,
           ),
-          // Production's single NAT gateway goes while nothing runs; staging has none.
+          // Production's single NAT gateway goes while nothing runs (the one-off task records
+          // follow it to the public subnets); staging has none.
           ...(stack === "production"
             ? [
+                "changed database-setup",
+                "changed initial-migration",
                 "removed network-nat-a",
                 "removed network-nat-a",
                 ...["a", "b", "c"].map((zone) => `removed network-private-${zone}-nat`),
@@ -165,6 +195,73 @@ for (const stack of STACKS)
           "network-isolated-b",
           "network-isolated-c",
         ]);
+      }
+    });
+
+    for (const [from, to] of [
+      ["running", "restricted"],
+      ["restricted", "running"],
+    ] as const)
+      it(`${from} -> ${to} changes only the maintenance gating`, async () => {
+        const changes = diffResources(
+          (await scenario(stack, from)).registrations,
+          (await scenario(stack, to)).registrations,
+        );
+        const gatedRules = [
+          ...["core-rule-1", "core-rule-2", "core-rule-7", "etherpad-rule-4", "library-rule-30"],
+          ...[
+            "go",
+            "account",
+            "auth",
+            "player",
+            "builder",
+            "analytics",
+            "association",
+            "admin",
+          ].map((host) => `load-balancer-redirect-${host}`),
+        ];
+        const responses = ["maintenance-api", "maintenance-apex-api", "maintenance-page"];
+        expect(changes.map((change) => `${change.kind} ${change.name}`).sort()).to.deep.equal(
+          [
+            "changed cdn-gate-core-flag",
+            // Its own 503 page counts as 5xx: the load balancer's alarm is off in maintenance.
+            "changed monitoring-load-balancer-5xx",
+            ...gatedRules.map((name) => `changed ${name}`),
+            ...responses.map((name) => `${from === "running" ? "added" : "removed"} ${name}`),
+          ].sort(),
+        );
+        const flag = changes.find((change) => change.name === "cdn-gate-core-flag")!;
+        expect(flag.properties).to.deep.equal([
+          {
+            path: "value",
+            before: from === "running" ? "off" : "on",
+            after: from === "running" ? "on" : "off",
+          },
+        ]);
+      });
+
+    it("cannot delete a bucket or a repository: protected and retained in every state", async () => {
+      for (const state of STATES) {
+        const { registrations } = await scenario(stack, state);
+        const kept = registrations.filter((r) =>
+          ["aws:s3/bucket:Bucket", "aws:ecr/repository:Repository"].includes(r.type),
+        );
+        expect(kept.map((r) => `${r.name} ${r.protect} ${r.retainOnDelete}`).sort()).to.deep.equal(
+          [
+            ...["file-items", "h5p", "apps", "assets", "maintenance"].map(
+              (purpose) => `storage-${purpose} true true`,
+            ),
+            ...["graasp", "explore", "etherpad", "admin"].map(
+              (role) => `registry-${role} true true`,
+            ),
+          ].sort(),
+        );
+        // A destroy also leaves each bucket's settings (access block, versioning, policy) in place.
+        const settings = registrations.filter(
+          (r) => r.type.startsWith("aws:s3/") && r.type !== "aws:s3/bucket:Bucket",
+        );
+        expect(settings.length).to.equal(5 + 5 + 2 + 3 + 4 + 4);
+        expect(settings.filter((r) => !r.retainOnDelete).map((r) => r.name)).to.deep.equal([]);
       }
     });
   });

@@ -3,7 +3,9 @@
  * print. The order of `SETTINGS` is also the order resources are listed in within a component:
  * network and security first, then logs and secrets, compute, routing, scaling.
  */
+import { BYPASS_TOKEN_KEY } from "../components/cdnFunction";
 import { PlannedResource } from "./planModel";
+import { adoptionId } from "./adoptPlan";
 
 export type Setting = readonly [label: string, value: string];
 // Inputs are whatever the AWS provider's schema says; each reader below knows its type's shape.
@@ -106,6 +108,7 @@ const SETTINGS: Readonly<Record<string, Reader>> = {
     ["backups", `${i.backupRetentionPeriod}d`],
     ["deletionProtection", String(i.deletionProtection)],
     ["publiclyAccessible", String(i.publiclyAccessible)],
+    i.snapshotIdentifier !== undefined ? ["restoreFromSnapshot", i.snapshotIdentifier] : undefined,
   ],
   "aws:ecs/taskDefinition:TaskDefinition": (i) => [
     ["cpu", i.cpu],
@@ -132,12 +135,78 @@ const SETTINGS: Readonly<Record<string, Reader>> = {
       ["cooldown", `in ${config.scaleInCooldown}s out ${config.scaleOutCooldown}s`],
     ];
   },
+  "aws:s3/bucket:Bucket": (i) => [["name", i.bucket]],
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (i) => [
+    [
+      "block",
+      list(
+        ["blockPublicAcls", "ignorePublicAcls", "blockPublicPolicy", "restrictPublicBuckets"],
+        (key) => `${key}=${i[key]}`,
+      ),
+    ],
+  ],
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (i) => [
+    ["encryption", list(i.rules, (r) => r.applyServerSideEncryptionByDefault?.sseAlgorithm)],
+  ],
+  "aws:s3/bucketVersioning:BucketVersioning": (i) => [
+    ["versioning", i.versioningConfiguration?.status],
+  ],
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": (i) => [
+    [
+      "lifecycle",
+      list(i.rules, (r) => `${r.id} after ${r.noncurrentVersionExpiration?.noncurrentDays}d`),
+    ],
+  ],
+  "aws:s3/bucketOwnershipControls:BucketOwnershipControls": (i) => [
+    ["ownership", i.rule?.objectOwnership],
+  ],
+  "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration": (i) => [
+    [
+      "cors",
+      list(
+        i.corsRules,
+        (r) => `${list(r.allowedMethods, String, "/")} from ${list(r.allowedOrigins, String, " ")}`,
+        "; ",
+      ),
+    ],
+  ],
+  "aws:s3/bucketPolicy:BucketPolicy": (i) => [
+    [
+      "statements",
+      list(statements(i.policy), (s) => `${s.Sid ?? s.Action} to ${principals(s.Principal)}`),
+    ],
+  ],
+  "aws:cloudfront/distribution:Distribution": (i) => [
+    ["aliases", list(i.aliases, String)],
+    ["viewer", i.defaultCacheBehavior?.viewerProtocolPolicy],
+    ["ipv6", String(i.isIpv6Enabled)],
+    ["functions", list(i.defaultCacheBehavior?.functionAssociations, (f) => f.eventType)],
+  ],
+  "aws:cloudfront/function:Function": (i) => [
+    ["runtime", i.runtime],
+    ["code", `${typeof i.code === "string" ? Buffer.byteLength(i.code) : "?"} bytes`],
+  ],
+  // The bypass token is a value of the store: only its key is shown.
+  "aws:cloudfront/keyvaluestoreKey:KeyvaluestoreKey": (i) => [
+    ["key", i.key],
+    i.key === BYPASS_TOKEN_KEY ? ["value", "[secret]"] : ["value", i.value],
+  ],
+  "aws:route53/record:Record": (i) => [
+    ["record", `${i.type} ${i.name}`],
+    ["alias", list(i.aliases, (a) => a.name)],
+    ["allowOverwrite", String(i.allowOverwrite)],
+  ],
+  "aws:ecr/repository:Repository": (i) => [
+    ["name", i.name],
+    ["scanOnPush", String(i.imageScanningConfiguration?.scanOnPush)],
+  ],
   // DatabasePower and MigrationRun share the dynamic provider's type; their inputs tell them apart.
   "pulumi-nodejs:dynamic:Resource": (i) => [
     i.desiredState !== undefined ? ["desiredState", i.desiredState] : undefined,
     i.instanceIdentifier !== undefined ? ["instance", i.instanceIdentifier] : undefined,
     i.appVersion !== undefined ? ["appVersion", i.appVersion] : undefined,
     i.containerName !== undefined ? ["container", i.containerName] : undefined,
+    i.databases !== undefined ? ["databases", list(i.databases, String)] : undefined,
     ["timeout", `${i.timeoutMinutes}min`],
   ],
 };
@@ -166,6 +235,9 @@ export function keySettings(resource: PlannedResource): Setting[] {
   const settings = (read ? read(resource.inputs) : []).filter(
     (setting): setting is Setting => setting !== undefined && setting[1] !== undefined,
   );
+  // What `npm run adopt` imports instead of creating (the cutover in README).
+  const adopted = resource.custom ? adoptionId(resource.type, resource.inputs) : undefined;
+  if (adopted !== undefined) settings.push(["adopt", adopted]);
   if (resource.protect) settings.push(["protect", "true"]);
   if (resource.retainOnDelete) settings.push(["retainOnDelete", "true"]);
   if (resource.ignoreChanges.length > 0)

@@ -44,6 +44,7 @@ export const STATEFUL_TYPES: readonly string[] = [
   "aws:s3/bucket:Bucket",
   "aws:s3/bucketV2:BucketV2",
   "aws:iam/accessKey:AccessKey",
+  "aws:ecr/repository:Repository",
 ];
 
 export function isStateful(type: string): boolean {

@@ -6,7 +6,7 @@
  */
 import { EXIT } from "./cli";
 
-const COMMANDS = ["plan", "transitions", "bench"] as const;
+const COMMANDS = ["plan", "transitions", "bench", "adopt"] as const;
 
 interface Command {
   main(argv: readonly string[]): Promise<number>;
