@@ -25,7 +25,7 @@ import {
   isDeploymentState,
 } from "./components/deploymentStates";
 import { domainProblems, stackNameProblems } from "./components/awsLimits";
-import { FieldSpecs, didYouMean, typeProblem } from "./components/configFields";
+import { FieldSpecs, closestKey, didYouMean, typeProblem } from "./components/configFields";
 import { isValidFargateSize } from "./components/fargate";
 import {
   BUCKET_PURPOSES,
@@ -206,7 +206,7 @@ export const DATABASE_DEFAULTS: Readonly<Record<Environment, DatabaseSettings>> 
   },
 };
 const DATABASE_FIELDS: FieldSpecs = {
-  instanceClass: { type: "string", example: "db.t4g.micro" },
+  instanceClass: { type: "string", example: "db.<family>.<size>" },
   storageGb: { type: "integer", example: "20" },
   maxStorageGb: { type: "integer", example: "1000" },
   backupRetentionDays: { type: "integer", example: "7" },
@@ -347,7 +347,7 @@ export function loadConfig(): GraaspConfig {
   values["aws:region"] = all["aws:region"];
   const config = parseConfig({ values, secretKeys }, pulumi.getStack());
   for (const warning of [...configWarnings({ values, secretKeys }), ...config.warnings])
-    pulumi.log.warn(warning);
+    pulumi.log.warn(withStackFlag(warning, pulumi.getStack()));
   return config;
 }
 
@@ -388,7 +388,7 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
     else
       problems.push(
         `\`graasp:deploymentState\` is "${stateText}", which is not a deployment state. ` +
-          `Fix: pulumi config set deploymentState <${DEPLOYMENT_STATES.join("|")}>`,
+          `Fix: pulumi config set deploymentState ${closestKey(stateText, DEPLOYMENT_STATES) ?? `<${DEPLOYMENT_STATES.join("|")}>`}`,
       );
   }
   const regionText = raw.values["aws:region"];
@@ -488,7 +488,7 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
 type Json = Record<string, unknown>;
 
 /** Collects problems while reading; every method returns `undefined` for a bad value. */
-class Reader {
+export class Reader {
   constructor(
     private readonly raw: RawConfig,
     private readonly problems: string[],
@@ -505,8 +505,20 @@ class Reader {
         );
   }
 
+  /**
+   * The raw value of a top-level key. A key missing from CONFIG_KEYS would be refused as unknown
+   * in every stack that sets it: reading one is a mistake in this file, reported at once.
+   */
+  private read(key: string): string | undefined {
+    if (!(CONFIG_KEYS as readonly string[]).includes(key))
+      throw new Error(
+        `config.ts reads \`graasp:${key}\`, which CONFIG_KEYS does not list: add it there.`,
+      );
+    return this.raw.values[key];
+  }
+
   required(key: string): string | undefined {
-    const value = this.raw.values[key];
+    const value = this.read(key);
     if (value === undefined || value === "") {
       const example = EXAMPLES[key] ?? "<value>";
       this.problems.push(`\`graasp:${key}\` is not set. Fix: pulumi config set ${key} ${example}`);
@@ -522,7 +534,7 @@ class Reader {
     // The stack's own name when it is one of the values (an environment named like its stack).
     const example = (allowed as readonly string[]).includes(this.stack)
       ? this.stack
-      : `<${allowed.join("|")}>`;
+      : (closestKey(value, allowed) ?? `<${allowed.join("|")}>`);
     this.problems.push(
       `\`graasp:${key}\` is "${value}"; expected one of ${allowed.join(", ")}. ` +
         `Fix: pulumi config set ${key} ${example}`,
@@ -554,7 +566,7 @@ class Reader {
 
   token(): string | undefined {
     const key = "maintenanceBypassToken";
-    const value = this.raw.values[key];
+    const value = this.read(key);
     const fix = `Fix: pulumi config set --secret ${key} "$(openssl rand -hex 32)"`;
     if (value === undefined || value === "") {
       this.problems.push(`\`graasp:${key}\` is not set. ${fix}`);
@@ -594,10 +606,13 @@ class Reader {
       const value = object[key];
       if (value === undefined)
         this.problems.push(`\`graasp:secrets.${key}\` is missing. Fix: ${setOne(key)}`);
-      else if (typeof value !== "string" || value === "")
+      else if (typeof value !== "string")
+        // The kind of value only: a secret's value is never printed.
         this.problems.push(
-          `\`graasp:secrets.${key}\` is empty or not a string. Fix: ${setOne(key)}`,
+          `\`graasp:secrets.${key}\` must be a string (found ${Array.isArray(value) ? "a list" : value === null ? "null" : `a ${typeof value}`}). Fix: ${setOne(key)}`,
         );
+      else if (value === "")
+        this.problems.push(`\`graasp:secrets.${key}\` is empty. Fix: ${setOne(key)}`);
       else result[key] = value;
     }
     this.rejectUnknown(
@@ -1010,7 +1025,7 @@ class Reader {
     const known = Object.keys(specs);
     this.rejectUnknown(path, object, known, (key) => `pulumi config rm --path '${path}.${key}'`);
     const typed: Json = {};
-    for (const field of known.filter((name) => name in object)) {
+    for (const field of Object.keys(pick(object, known))) {
       const spec = specs[field];
       const fieldPath = `${path}.${field}`;
       const fix =
@@ -1146,7 +1161,7 @@ class Reader {
   }
 
   private object(key: string, fix: string): Json | undefined {
-    const value = this.raw.values[key];
+    const value = this.read(key);
     if (value === undefined || value === "") {
       this.problems.push(`\`graasp:${key}\` is not set. Fix: ${fix}`);
       return undefined;
@@ -1155,7 +1170,7 @@ class Reader {
   }
 
   private optionalObject(key: string): Json | undefined {
-    const value = this.raw.values[key];
+    const value = this.read(key);
     return value === undefined || value === "" ? undefined : this.parseObject(key, value);
   }
 
@@ -1166,8 +1181,10 @@ class Reader {
     } catch {
       // Reported below: a plain string where an object belongs.
     }
+    // `secrets` holds secret values: its fix must encrypt them.
+    const secret = key === "secrets" ? "--secret " : "";
     this.problems.push(
-      `\`graasp:${key}\` must be an object of keys. Fix: set its keys with pulumi config set --path '${key}.<KEY>' <value>`,
+      `\`graasp:${key}\` must be an object of keys. Fix: pulumi config rm ${key}, then set each key with pulumi config set ${secret}--path '${key}.<KEY>' <value>`,
     );
     return undefined;
   }
@@ -1184,6 +1201,10 @@ class Reader {
           `${didYouMean(unknownKey, known, `graasp:${key}.`)} Fix: ${removal(unknownKey)}`,
       );
   }
+}
+
+function pick(object: Json, fields: readonly string[]): Json {
+  return Object.fromEntries(Object.entries(object).filter(([key]) => fields.includes(key)));
 }
 
 /**

@@ -115,6 +115,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     region: config.region,
     accountId,
     containerRegistry: config.containerRegistry,
+    assumeRoleArn: config.transitions.assumeRoleArn,
     pullThroughCachePrefix: imageCache.repositoryPrefix,
   });
   const database = new GraaspDatabase("database", {

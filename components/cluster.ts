@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createEcsTasksRole } from "./ecsRole";
 import { executionRolePolicy } from "./iamPolicies";
 import { ecrAccountId, logGroupPattern, resourcePrefix, taskSecretPattern } from "./naming";
+import { ServiceLinkedRole } from "./providers/serviceLinkedRole";
 
 export interface GraaspClusterArgs {
   /** Stack name; scopes the cluster name, log groups and secrets the execution role may touch. */
@@ -12,6 +13,11 @@ export interface GraaspClusterArgs {
   readonly accountId: pulumi.Input<string>;
   /** Registry host of Graasp's private images; an ECR host scopes the pull permission. */
   readonly containerRegistry: string;
+  /**
+   * IAM role assumed to ensure the ECS service-linked role, on top of the credentials of the
+   * process running `pulumi up`. @default none: those credentials are used directly
+   */
+  readonly assumeRoleArn?: string;
   /** Repository prefix of the stack's pull-through cache; its first pull creates repositories. */
   readonly pullThroughCachePrefix?: string;
 }
@@ -37,6 +43,16 @@ export class GraaspCluster extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // In a fresh account ECS creates this role on first use, racing the cluster and services.
+    const ecsServiceRole = new ServiceLinkedRole(
+      `${name}-ecs-service-role`,
+      {
+        awsServiceName: "ecs.amazonaws.com",
+        region: args.region,
+        assumeRoleArn: args.assumeRoleArn,
+      },
+      { parent: this },
+    );
     const cluster = new aws.ecs.Cluster(
       `${name}-cluster`,
       {
@@ -44,7 +60,7 @@ export class GraaspCluster extends pulumi.ComponentResource {
         settings: [{ name: "containerInsights", value: "enabled" }],
         serviceConnectDefaults: { namespace: namespace.arn },
       },
-      { parent: this },
+      { parent: this, dependsOn: [ecsServiceRole] },
     );
     const capacity = new aws.ecs.ClusterCapacityProviders(
       `${name}-capacity`,

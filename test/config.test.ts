@@ -223,7 +223,7 @@ describe("config", () => {
       [
         "secrets that are not an object",
         { secrets: "hunter2" },
-        "`graasp:secrets` must be an object of keys. Fix: set its keys with pulumi config set --path 'secrets.<KEY>' <value>",
+        "`graasp:secrets` must be an object of keys. Fix: pulumi config rm secrets, then set each key with pulumi config set --secret --path 'secrets.<KEY>' <value>",
       ],
       [
         "an unknown deployment state",
@@ -250,7 +250,7 @@ describe("config", () => {
       const { JWT_SECRET: _missing, ...rest } = SECRETS;
       expect(problemsOf({ secrets: json({ ...rest, CHATBOT_APP_KEY: "" }) })).to.deep.equal([
         "`graasp:secrets.JWT_SECRET` is missing. Fix: pulumi config set --secret --path 'secrets.JWT_SECRET' <value>",
-        "`graasp:secrets.CHATBOT_APP_KEY` is empty or not a string. Fix: pulumi config set --secret --path 'secrets.CHATBOT_APP_KEY' <value>",
+        "`graasp:secrets.CHATBOT_APP_KEY` is empty. Fix: pulumi config set --secret --path 'secrets.CHATBOT_APP_KEY' <value>",
       ]);
     });
 

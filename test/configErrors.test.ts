@@ -11,8 +11,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
+import * as fs from "fs";
 import * as path from "path";
-import { CONFIG_KEYS, ConfigError, parseConfig } from "../config";
+import { parse } from "yaml";
+import { CONFIG_KEYS, ConfigError, Reader, parseConfig } from "../config";
 import { closestKey, describeFound, editDistance } from "../components/configFields";
 import { SECRET_CONFIG_KEYS, engineConfig, rawConfig, rawValues } from "./fixtures";
 import { evaluate, registered } from "./mocks";
@@ -131,6 +133,16 @@ describe("configuration type errors", () => {
     ]);
   });
 
+  it("reports a secret of the wrong type without printing its value", () => {
+    const secrets = JSON.parse(rawValues("staging", "running").secrets!);
+    const problems = configError({
+      secrets: json({ ...secrets, UMAMI_WEBSITE_ID: 424242 }),
+    }).problems;
+    expect(problems).to.deep.equal([
+      "`graasp:secrets.UMAMI_WEBSITE_ID` must be a string (found a number). Fix: pulumi config set --secret --path 'secrets.UMAMI_WEBSITE_ID' <value>",
+    ]);
+  });
+
   it("describes what was found", () => {
     expect(["20", 20, true, null, ["a"], { a: 1 }].map(describeFound)).to.deep.equal([
       'the string "20"',
@@ -158,6 +170,30 @@ describe("unknown configuration keys", () => {
       "`graasp:maintenanceHeadername` is not a configuration key of this program. Did you mean `graasp:maintenanceHeaderName`? Fix: pulumi config rm maintenanceHeadername",
       "`graasp:colour` is not a configuration key of this program. Fix: pulumi config rm colour",
     ]);
+  });
+
+  it("fixes a value in the wrong case with the value that was meant", () => {
+    let problems: readonly string[] = [];
+    try {
+      parseConfig(
+        rawConfig("staging", "running", { deploymentState: "Running", environment: "Staging" }),
+        "qa",
+      );
+    } catch (error) {
+      problems = (error as ConfigError).problems;
+    }
+    expect(problems).to.deep.equal([
+      '`graasp:environment` is "Staging"; expected one of staging, production. Fix: pulumi config set environment staging',
+      '`graasp:deploymentState` is "Running", which is not a deployment state. Fix: pulumi config set deploymentState running',
+    ]);
+  });
+
+  it("names a key the Reader reads without listing it in CONFIG_KEYS, at once", () => {
+    const problems: string[] = [];
+    const reader = new Reader({ values: {}, secretKeys: new Set() }, problems, "staging");
+    expect(() => reader.required("colour")).to.throw(
+      "config.ts reads `graasp:colour`, which CONFIG_KEYS does not list: add it there.",
+    );
   });
 
   it("suggests the nearest nested key too", () => {
@@ -198,6 +234,22 @@ describe("unknown configuration keys", () => {
       "repositories",
       "alerts",
     ]);
+  });
+
+  it("knows every key Pulumi.yaml declares and the stack files set", () => {
+    const root = path.join(__dirname, "..");
+    const read = (file: string) => parse(fs.readFileSync(path.join(root, file), "utf8"));
+    const declared = Object.keys(read("Pulumi.yaml").config ?? {});
+    const set = ["staging", "production"].flatMap((stack) =>
+      Object.keys(read(`Pulumi.${stack}.yaml`).config ?? {})
+        .filter((key) => key.startsWith("graasp:"))
+        .map((key) => key.slice("graasp:".length)),
+    );
+    expect(declared.length).to.be.greaterThan(0);
+    expect(set.length).to.be.greaterThan(0);
+    expect(
+      [...declared, ...set].filter((key) => !(CONFIG_KEYS as readonly string[]).includes(key)),
+    ).to.deep.equal([]);
   });
 
   it("sees every key the engine holds: an unknown key in the stack fails index.ts", async () => {

@@ -246,9 +246,9 @@ describe("alert settings", () => {
       "`graasp:alerts.emails[2]` is 7, which is not an e-mail address. Fix: pulumi config set --path 'alerts.emails[2]' ops@graasp.org",
       "`graasp:alerts.thresholds.cpu` is not a known key (a typo?); known keys: loadBalancer5xxPercent, target5xxPercent, unhealthyTargets, tasksBelowDesiredMinutes, databaseCpuPercent, databaseFreeStorageGb, databaseFreeMemoryMb, databaseConnections. Fix: pulumi config rm --path 'alerts.thresholds.cpu'",
       "`graasp:alerts.thresholds.databaseCpuPercent` must be a number (found the string \"80\"). Fix: pulumi config set --path 'alerts.thresholds.databaseCpuPercent' 80",
+      "`graasp:alerts.thresholds.databaseConnections` is -1; use a number from 0 up. Fix: pulumi config set --path 'alerts.thresholds.databaseConnections' 80",
       "`graasp:alerts.thresholds.target5xxPercent` is 150; use a number from 0 to 100. Fix: pulumi config set --path 'alerts.thresholds.target5xxPercent' 5",
       "`graasp:alerts.thresholds.tasksBelowDesiredMinutes` is 2.5; use a whole number of minutes from 1 to 1440. Fix: pulumi config set --path 'alerts.thresholds.tasksBelowDesiredMinutes' 10",
-      "`graasp:alerts.thresholds.databaseConnections` is -1; use a number from 0 up. Fix: pulumi config set --path 'alerts.thresholds.databaseConnections' 80",
     ]);
     expect(problemsOf({ emails: "ops@graasp.org" })).to.deep.equal([
       "`graasp:alerts.emails` must be a list (found the string \"ops@graasp.org\"). Fix: pulumi config rm --path 'alerts.emails', then pulumi config set --path 'alerts.emails[0]' ops@graasp.org (one address per index)",

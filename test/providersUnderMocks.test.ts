@@ -11,6 +11,7 @@ import * as path from "path";
 import { mockClient } from "aws-sdk-client-mock";
 import { DescribeDBInstancesCommand, RDSClient, StopDBInstanceCommand } from "@aws-sdk/client-rds";
 import {
+  DescribeServicesCommand,
   DescribeTasksCommand,
   ECSClient,
   ListTasksCommand,
@@ -20,6 +21,10 @@ import {
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
 import { DatabasePower } from "../components/providers/databasePower";
+import { DeploymentCheck } from "../components/providers/deploymentCheck";
+import { EngineVersionGuard } from "../components/providers/engineVersionGuard";
+import { ServiceLinkedRole } from "../components/providers/serviceLinkedRole";
+import { ServicesDrained } from "../components/providers/servicesDrained";
 import { MigrationRun, MigrationRunArgs } from "../components/providers/migrationRun";
 import { named, resetRegistrations, settle, useStack } from "./mocks";
 
@@ -32,6 +37,13 @@ const DATABASE_ARGS = {
 const DRAIN = {
   clusterArn: "arn:aws:ecs:eu-central-2:123456789012:cluster/graasp-staging",
   serviceNames: ["core"],
+};
+const DEPLOYMENT_CHECK_ARGS = {
+  region: "eu-central-2",
+  clusterArn: "arn:aws:ecs:eu-central-2:123456789012:cluster/graasp-staging",
+  serviceName: "core",
+  taskDefinitionArn: "arn:aws:ecs:eu-central-2:123456789012:task-definition/core:2",
+  desiredCount: 1,
 };
 const MIGRATION_ARGS: MigrationRunArgs = {
   region: "eu-central-2",
@@ -124,6 +136,33 @@ describe("dynamic providers under the shared mocks", function () {
     }
   });
 
+  it("serializes the deployment check, drain check, engine guard and service-linked role on their own", async () => {
+    new DeploymentCheck("core-deployment-check", DEPLOYMENT_CHECK_ARGS);
+    new ServicesDrained("redis-clients-drained", { region: "eu-central-2", drain: DRAIN });
+    new EngineVersionGuard("database-engine-guard", {
+      instanceIdentifier: "graasp-staging",
+      region: "eu-central-2",
+      engineMajorVersion: 16,
+      configKey: "graasp:database.engineMajorVersion",
+    });
+    new ServiceLinkedRole("cluster-ecs-service-role", {
+      awsServiceName: "ecs.amazonaws.com",
+      region: "eu-central-2",
+    });
+    const registrations = await settle();
+    for (const name of [
+      "core-deployment-check",
+      "redis-clients-drained",
+      "database-engine-guard",
+      "cluster-ecs-service-role",
+    ]) {
+      const text: string = named(registrations, DYNAMIC, name).inputs.__provider;
+      expect(text.length, name).to.be.below(60_000);
+      expect(text, name).not.to.contain("@pulumi/pulumi");
+      expect(text, name).to.contain('require("@aws-sdk/');
+    }
+  });
+
   describe("the serialized code, loaded on its own", () => {
     const rds = mockClient(RDSClient);
     const ecs = mockClient(ECSClient);
@@ -180,6 +219,30 @@ describe("dynamic providers under the shared mocks", function () {
       });
       expect(updated.outs).to.deep.include({ status: "stopped" });
       expect([...rds.calls(), ...ecs.calls()]).to.deep.equal([]);
+    });
+
+    it("runs DeploymentCheck's create, failing on a rollback", async () => {
+      new DeploymentCheck("core-deployment-check", DEPLOYMENT_CHECK_ARGS);
+      const provider = await serializedProvider("core-deployment-check");
+      ecs.on(DescribeServicesCommand).resolves({
+        services: [
+          {
+            status: "ACTIVE",
+            deployments: [
+              {
+                status: "PRIMARY",
+                taskDefinition: "arn:aws:ecs:eu-central-2:123456789012:task-definition/core:1",
+                rolloutState: "COMPLETED",
+              },
+            ],
+          },
+        ],
+      });
+      ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+      const error = await provider.create(DEPLOYMENT_CHECK_ARGS).catch((e: Error) => e);
+      expect((error as Error).message).to.match(
+        /^ECS rolled back the deployment of ECS service "core" .*task-definition\/core:1, not .*task-definition\/core:2, which this update registered\.\nRollback reason: not reported by ECS\./,
+      );
     });
 
     it("runs MigrationRun's create", async () => {

@@ -7,8 +7,9 @@
  */
 import { expect } from "chai";
 import { SERVICE_CATALOG, SERVICE_NAMES } from "../components/catalog";
-import { REGIONS, STACKS } from "./fixtures";
-import { Registration, named } from "./mocks";
+import { createPlatform } from "../platform";
+import { REGIONS, STACKS, configFor } from "./fixtures";
+import { Registration, evaluate, named } from "./mocks";
 import { STATES, scenario } from "./scenarios";
 
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
@@ -104,3 +105,20 @@ function clientsOf(server: (typeof SERVERS)[number]): string[] {
   const routing = SERVICE_CATALOG[server].routing;
   return routing.kind === "internal" ? [...routing.clients] : [];
 }
+
+describe("the transition role", function () {
+  this.timeout(30_000);
+
+  it("reaches every provider that calls AWS itself", async () => {
+    const role = "arn:aws:iam::123456789012:role/graasp-transitions";
+    const config = configFor("staging", "stopped", {
+      transitions: JSON.stringify({ assumeRoleArn: role }),
+    });
+    const { registrations } = await evaluate("staging", () => createPlatform(config));
+    const dynamic = registrations.filter((r) => r.type === DYNAMIC);
+    expect(dynamic).to.have.length(17);
+    expect(dynamic.filter((r) => r.inputs.assumeRoleArn !== role).map((r) => r.name)).to.deep.equal(
+      [],
+    );
+  });
+});

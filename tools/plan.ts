@@ -12,7 +12,7 @@ import {
   DeploymentState,
   isDeploymentState,
 } from "../components/deploymentStates";
-import { ConfigError } from "../config";
+import { ConfigError, withStackFlag } from "../config";
 import { CommandSpec, EXIT, UsageError, helpText, parseArgs, usageMessage } from "./cli";
 import {
   configIn,
@@ -145,7 +145,12 @@ export async function runPlan(argv: readonly string[], io: PlanIo): Promise<numb
     configIn(fileFacts);
     const stackConfig = {
       ...fileFacts,
-      warnings: [...fileFacts.warnings, ...configIn(fileFacts, args.to ?? args.state).warnings],
+      warnings: [
+        ...fileFacts.warnings,
+        ...configIn(fileFacts, args.to ?? args.state).warnings.map((warning) =>
+          withStackFlag(warning, args.stack),
+        ),
+      ],
     };
     const masker = maskerFor(stackConfig);
     if (args.from !== undefined && args.to !== undefined) {

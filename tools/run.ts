@@ -6,43 +6,57 @@
  */
 import { EXIT } from "./cli";
 
-const COMMANDS = ["plan", "transitions", "bench", "adopt"] as const;
+export const COMMANDS = ["plan", "transitions", "bench", "adopt"] as const;
 
-interface Command {
+export interface Command {
   main(argv: readonly string[]): Promise<number>;
 }
 
-function failed(what: string, error: unknown): void {
-  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`${what}: ${detail}\n`);
-  process.exitCode = EXIT.failed;
+export interface RunIo {
+  readonly err: (text: string) => void;
+  /** Loads a command's module; `require` of tools/<name>.ts by default. */
+  readonly load: (name: string) => Command;
 }
 
-export async function run(argv: readonly string[]): Promise<number> {
+const PROCESS_IO: RunIo = {
+  err: (text) => process.stderr.write(text),
+  load: (name) => require(`./${name}`) as Command,
+};
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+/** Loads and runs one command; returns its exit code. */
+export async function run(argv: readonly string[], io: RunIo = PROCESS_IO): Promise<number> {
   const [name, ...rest] = argv;
   if (!(COMMANDS as readonly string[]).includes(name ?? "")) {
-    process.stderr.write(
-      `error: unknown command "${name ?? ""}"; expected ${COMMANDS.join(", ")}\n`,
-    );
+    io.err(`error: unknown command "${name ?? ""}"; expected one of ${COMMANDS.join(", ")}.\n`);
     return EXIT.usage;
   }
   let command: Command;
   try {
-    command = require(`./${name}`) as Command;
+    command = io.load(name);
   } catch (error) {
-    failed(`The ${name} command failed to load`, error);
+    io.err(`The ${name} command failed to load: ${describe(error)}\n`);
     return EXIT.failed;
   }
-  return command.main(rest);
+  try {
+    return await command.main(rest);
+  } catch (error) {
+    io.err(`The ${name} command failed: ${describe(error)}\n`);
+    return EXIT.failed;
+  }
 }
 
 if (require.main === module) {
-  process.on("uncaughtException", (error) => failed("Uncaught failure", error));
-  process.on("unhandledRejection", (error) => failed("Unhandled failure", error));
-  run(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => failed("The command failed", error),
-  );
+  const failed = (error: unknown) => {
+    process.stderr.write(`Uncaught failure: ${describe(error)}\n`);
+    process.exit(EXIT.failed);
+  };
+  process.on("uncaughtException", failed);
+  process.on("unhandledRejection", failed);
+  run(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

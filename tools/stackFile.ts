@@ -141,11 +141,11 @@ export function stackConfigFromText(
   if (secrets !== undefined) {
     // A `secrets` map written as one string (plain, or decrypted as a whole) holds values that
     // were not seen key by key above.
-    if (typeof secretsEntry === "string" || (isSecure(secretsEntry) && !secretsHidden))
+    if (isSecure(secretsEntry) && !secretsHidden)
+      for (const value of Object.values(secrets)) secretValues.add(String(value));
+    else if (typeof secretsEntry === "string")
       for (const [key, value] of Object.entries(secrets))
-        secrets[key] = isSecure(secretsEntry)
-          ? (secretValues.add(String(value)), value)
-          : secretValue(`secrets.${key}`, value);
+        secrets[key] = secretValue(`secrets.${key}`, value);
     for (const key of SECRET_KEYS)
       if (secrets[key] === undefined) {
         secrets[key] = placeholder(`secrets.${key}`);

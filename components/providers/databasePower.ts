@@ -94,9 +94,9 @@ const INCOMPATIBLE_FIX =
   "fix what the RDS console reports for it (network, option or parameter group)";
 
 /**
- * Statuses in which the instance accepts connections while RDS works on it (AWS's "Viewing
- * Amazon RDS DB instance status" table): starting is done once one of them is reached, rather
- * than waiting until the work ends or the timeout does.
+ * Statuses in which the instance serves connections while RDS works on it (the RDS User
+ * Guide's "DB instance status" table, Overview.DBInstance.Status): starting is done once one of
+ * them is reached, rather than waiting until the work ends or the timeout does.
  */
 export const USABLE_STATUSES: readonly string[] = [
   "available",
@@ -355,7 +355,8 @@ export const databasePowerProvider: pulumi.dynamic.ResourceProvider<
     if (result.changes) return result;
     const drift = await checkDrift(news, (inputs) => controllerFor(inputs).read(inputs));
     // The provider host has no engine connection, so `pulumi.log` there is console output too;
-    // the engine shows a dynamic provider's stderr in the run's output.
+    // the engine hides the output of other resource plugins but shows a dynamic provider's
+    // stderr in the run's output (sdk/go/common/resource/plugin/plugin.go, `newPlugin`).
     if (drift.warning !== undefined) console.warn(drift.warning);
     return { changes: drift.changes };
   },
