@@ -40,6 +40,7 @@ import {
   hostedZoneIdProblems,
   repositoryNameProblems,
 } from "./components/edgeLimits";
+import { isRfc1918 } from "./components/networkLayout";
 import { STATE_BUCKET_PATTERN } from "./components/ciAccessPolicies";
 import { forceSslDecision, forceSslExplanation } from "./components/databaseTls";
 import { imagePinProblem, imageValueProblem, resolveImage } from "./components/images";
@@ -90,6 +91,30 @@ export interface DnsSettings {
   readonly hostedZoneId: string;
 }
 
+/** Alarm thresholds (`graasp:alerts.thresholds.*`); each alarm compares one of them. */
+export interface AlertThresholds {
+  /** Load balancer 5xx responses, percent of its requests over 5 minutes. */
+  readonly loadBalancer5xxPercent: number;
+  /** A target group's 5xx responses, percent of its requests over 5 minutes. */
+  readonly target5xxPercent: number;
+  /** Unhealthy targets in a target group, for 5 minutes. */
+  readonly unhealthyTargets: number;
+  /** Minutes a service may run fewer tasks than desired. */
+  readonly tasksBelowDesiredMinutes: number;
+  readonly databaseCpuPercent: number;
+  /** Alarm below this free storage, GiB. */
+  readonly databaseFreeStorageGb: number;
+  /** Alarm below this freeable memory, MiB. */
+  readonly databaseFreeMemoryMb: number;
+  readonly databaseConnections: number;
+}
+
+export interface AlertSettings {
+  /** Addresses subscribed to the alarm topic; empty: the alarms notify nobody. */
+  readonly emails: readonly string[];
+  readonly thresholds: AlertThresholds;
+}
+
 export interface GraaspConfig {
   readonly stack: string;
   readonly environment: Environment;
@@ -131,6 +156,7 @@ export interface GraaspConfig {
   readonly dns?: DnsSettings;
   /** ECR repository names by role (last segment of the catalog's repository). */
   readonly repositories: Readonly<Record<string, string>>;
+  readonly alerts: AlertSettings;
 }
 
 /** Raw values as the engine stores them: strings (objects as JSON), keyed without namespace. */
@@ -217,14 +243,38 @@ const MINIMUM_BACKUP_DAYS: Readonly<Record<Environment, number>> = { staging: 1,
 
 /** Staging saves the NAT gateway's hourly cost; production keeps tasks off public IPs. */
 export const NETWORK_DEFAULTS: Readonly<Record<Environment, NetworkSettings>> = {
-  staging: { cidr: "172.32.0.0/16", natStrategy: "none" },
-  production: { cidr: "172.32.0.0/16", natStrategy: "single" },
+  staging: { cidr: "10.0.0.0/16", natStrategy: "none" },
+  production: { cidr: "10.0.0.0/16", natStrategy: "single" },
 };
 export const LOG_RETENTION_DAYS: Readonly<Record<Environment, number>> = {
   staging: 30,
   production: 90,
 };
 export const DEFAULT_MAINTENANCE_HEADER = "x-graasp-maintenance-bypass";
+export const ALERT_THRESHOLD_DEFAULTS: Readonly<AlertThresholds> = {
+  loadBalancer5xxPercent: 5,
+  target5xxPercent: 5,
+  unhealthyTargets: 1,
+  tasksBelowDesiredMinutes: 10,
+  databaseCpuPercent: 80,
+  databaseFreeStorageGb: 2,
+  databaseFreeMemoryMb: 64,
+  databaseConnections: 80,
+};
+/** Upper bounds of the thresholds that have one (percentages, minutes). */
+const ALERT_THRESHOLD_LIMITS: Partial<Record<keyof AlertThresholds, number>> = {
+  loadBalancer5xxPercent: 100,
+  target5xxPercent: 100,
+  databaseCpuPercent: 100,
+  tasksBelowDesiredMinutes: 1440,
+};
+const ALERT_THRESHOLD_FIELDS: FieldSpecs = Object.fromEntries(
+  Object.entries(ALERT_THRESHOLD_DEFAULTS).map(([field, value]) => [
+    field,
+    { type: "number", example: String(value) },
+  ]),
+);
+const ALERT_EMAIL_PATTERN = /^[^\s@"'<>(),;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
 const TRANSITION_DEFAULTS = { databaseTimeoutMinutes: 30, migrationTimeoutMinutes: 60 };
 
 /** Fix examples; never one environment's value, which would be wrong for the other. */
@@ -266,6 +316,7 @@ export const CONFIG_KEYS = [
   "cdnCertificateArn",
   "dns",
   "repositories",
+  "alerts",
 ] as const;
 
 const DOMAIN_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -406,6 +457,7 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
     movingTags,
   });
   const edge = reader.edge(env);
+  const alerts = reader.alerts();
 
   // AWS limits on what the stack name and the domain become, before anything registers.
   problems.push(...stackNameProblems(stack));
@@ -438,6 +490,7 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
     dockerHubCache,
     warnings,
     ...edge,
+    alerts,
   });
 }
 
@@ -748,12 +801,17 @@ export class Reader {
     } as NetworkSettings;
     if (!isCidr(settings.cidr, 16, 20))
       this.problems.push(
-        `\`graasp:network.cidr\` is "${settings.cidr}"; use an IPv4 network address with a prefix from /16 to /20 (room for 9 subnets). Fix: pulumi config set --path 'network.cidr' 172.32.0.0/16`,
+        `\`graasp:network.cidr\` is "${settings.cidr}"; use an IPv4 network address with a prefix from /16 to /20 (room for 9 subnets). Fix: pulumi config set --path 'network.cidr' 10.0.0.0/16`,
+      );
+    // A VPC on public address space shadows those addresses on the internet for its tasks.
+    else if (!isRfc1918(settings.cidr))
+      this.problems.push(
+        `\`graasp:network.cidr\` is "${settings.cidr}", which is public address space; a VPC range must lie inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (RFC 1918). Fix: pulumi config set --path 'network.cidr' 10.0.0.0/16`,
       );
     // Three zones of /24 + /24 + /20 need a /17 at least; without NAT two /24 fit in a /20.
     else if (settings.natStrategy !== "none" && !isCidr(settings.cidr, 16, 17))
       this.problems.push(
-        `\`graasp:network.cidr\` is "${settings.cidr}", too small for private subnets: with a NAT strategy use a /16 or /17. Fix: pulumi config set --path 'network.cidr' 172.32.0.0/16`,
+        `\`graasp:network.cidr\` is "${settings.cidr}", too small for private subnets: with a NAT strategy use a /16 or /17. Fix: pulumi config set --path 'network.cidr' 10.0.0.0/16`,
       );
     if (!(NAT_STRATEGIES as readonly string[]).includes(settings.natStrategy))
       this.problems.push(
@@ -909,6 +967,62 @@ export class Reader {
       dns,
       repositories,
     };
+  }
+
+  alerts(): AlertSettings {
+    const object = this.optionalObject("alerts") ?? {};
+    this.rejectUnknown(
+      "alerts",
+      object,
+      ["emails", "thresholds"],
+      (key) => `pulumi config rm --path 'alerts.${key}'`,
+    );
+    const emailFix = (index: number) =>
+      `pulumi config set --path 'alerts.emails[${index}]' ops@graasp.org`;
+    const emails = object.emails ?? [];
+    let validEmails: string[] = [];
+    const listProblem = typeProblem(
+      "alerts.emails",
+      emails,
+      { type: "list", example: "ops@graasp.org" },
+      `pulumi config rm --path 'alerts.emails', then ${emailFix(0)} (one address per index)`,
+    );
+    if (listProblem !== undefined) this.problems.push(listProblem);
+    else {
+      (emails as unknown[]).forEach((email, index) => {
+        if (typeof email !== "string" || !ALERT_EMAIL_PATTERN.test(email))
+          this.problems.push(
+            `\`graasp:alerts.emails[${index}]\` is ${JSON.stringify(email)}, which is not an e-mail address. Fix: ${emailFix(index)}`,
+          );
+      });
+      validEmails = (emails as unknown[]).filter(
+        (email): email is string => typeof email === "string",
+      );
+    }
+    const thresholds = { ...ALERT_THRESHOLD_DEFAULTS } as Record<keyof AlertThresholds, number>;
+    const given = object.thresholds ?? {};
+    if (!isObject(given)) {
+      this.problems.push(
+        `\`graasp:alerts.thresholds\` must be an object of thresholds. Fix: pulumi config set --path 'alerts.thresholds.databaseCpuPercent' 80`,
+      );
+      return { emails: validEmails, thresholds };
+    }
+    const typed = this.typedFields("alerts.thresholds", given, ALERT_THRESHOLD_FIELDS);
+    for (const field of Object.keys(typed) as (keyof AlertThresholds)[]) {
+      const value = typed[field] as number;
+      const limit = ALERT_THRESHOLD_LIMITS[field];
+      const fix = `Fix: pulumi config set --path 'alerts.thresholds.${field}' ${ALERT_THRESHOLD_DEFAULTS[field]}`;
+      if (value < 0 || (limit !== undefined && value > limit))
+        this.problems.push(
+          `\`graasp:alerts.thresholds.${field}\` is ${value}; use a number from 0${limit === undefined ? " up" : ` to ${limit}`}. ${fix}`,
+        );
+      else if (field === "tasksBelowDesiredMinutes" && !isInteger(value, 1, 1440))
+        this.problems.push(
+          `\`graasp:alerts.thresholds.${field}\` is ${value}; use a whole number of minutes from 1 to 1440. ${fix}`,
+        );
+      else thresholds[field] = value;
+    }
+    return { emails: validEmails, thresholds };
   }
 
   /**

@@ -38,7 +38,9 @@ import { SITES, servedHosts } from "./components/edge";
 import { GraaspRegistry } from "./components/registry";
 import { GraaspStorage } from "./components/storage";
 import { dockerHubCachePrefix } from "./components/naming";
+import { GraaspMonitoring } from "./components/monitoring";
 import { GraaspNetwork } from "./components/network";
+import { availabilityZones } from "./components/networkLayout";
 import { DatabasePower } from "./components/providers/databasePower";
 import { MigrationRun } from "./components/providers/migrationRun";
 import { ServicesDrained } from "./components/providers/servicesDrained";
@@ -67,7 +69,11 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
   const production = config.environment === "production";
   const bypass = { name: config.maintenanceHeaderName, token: config.maintenanceBypassToken };
 
-  const network = new GraaspNetwork("network", config.network);
+  const network = new GraaspNetwork("network", {
+    ...config.network,
+    availabilityZones: availabilityZones(config.region),
+    tasksMayRun: behaviour.tasksMayRun,
+  });
   const loadBalancer = new GraaspLoadBalancer("load-balancer", {
     vpcId: network.vpcId,
     vpcCidr: network.cidr,
@@ -228,8 +234,9 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     appVersion: config.appVersion,
     clusterArn: cluster.clusterArn,
     clusterName: cluster.clusterName,
-    subnetIds: network.serviceSubnetIds,
-    assignPublicIp: network.assignPublicIp,
+    // One-off tasks: behind the NAT while it exists, else with a public IP (GraaspNetwork).
+    subnetIds: network.oneOffSubnetIds,
+    assignPublicIp: network.oneOffAssignPublicIp,
     database,
     migrate,
     migrateAdmitted,
@@ -239,7 +246,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     },
     assumeRoleArn: config.transitions.assumeRoleArn,
     migrationTimeoutMinutes: config.transitions.migrationTimeoutMinutes,
-    dependsOn: power ? [power] : [],
+    dependsOn: [...(power ? [power] : []), ...network.egressResources],
   });
 
   const services = new Map<ServiceName, GraaspService>();
@@ -270,6 +277,7 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
       routeConditions: bypassConditions(behaviour, entry.tier, bypass),
       countDependsOn: [
         ...(power ? [power] : []),
+        ...network.egressResources,
         ...(entry.usesDatabase ? databaseRuns.ready : []),
         ...waitFor,
         // Its first task pulls through the cache, which must exist by then.
@@ -343,9 +351,9 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
         region: config.region,
         clusterArn: cluster.clusterArn,
         taskDefinitionArn: migrate.taskDefinitionArn,
-        subnetIds: network.serviceSubnetIds,
+        subnetIds: network.oneOffSubnetIds,
         securityGroupIds: [migrate.securityGroupId],
-        assignPublicIp: network.assignPublicIp,
+        assignPublicIp: network.oneOffAssignPublicIp,
         containerName: migrate.mainContainer,
         logGroupName: migrate.logGroupName,
         logStreamPrefix: LOG_STREAM_PREFIX,
@@ -361,9 +369,34 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
         },
       },
       {
-        dependsOn: [power, ...databaseRuns.ready, ...countResources(order.migrationWaitsForTiers)],
+        dependsOn: [
+          power,
+          ...network.egressResources,
+          ...databaseRuns.ready,
+          ...countResources(order.migrationWaitsForTiers),
+        ],
       },
     );
+
+  new GraaspMonitoring("monitoring", {
+    stack: config.stack,
+    region: config.region,
+    accountId,
+    emails: config.alerts.emails,
+    thresholds: config.alerts.thresholds,
+    behaviour,
+    targets: {
+      loadBalancer: loadBalancer.arnSuffix,
+      clusterName: cluster.clusterName,
+      databaseIdentifier: database.identifier,
+      // Catalog order: the creation order depends on the transition's direction.
+      services: SERVICE_NAMES.map((name) => ({
+        name,
+        tier: services.get(name)!.tier,
+        targetGroup: services.get(name)!.targetGroupArnSuffix,
+      })),
+    },
+  });
 
   // Roles and GitHub settings for the workflows, only where the stack is wired to a repository.
   if (config.github !== undefined)

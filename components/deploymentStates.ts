@@ -23,6 +23,11 @@ export interface StateBehaviour {
   readonly databasePower: DatabasePowerState;
   /** A migration task runs once when the state is entered. */
   readonly runsMigration: boolean;
+  /**
+   * A task may run: a tier runs or a one-off task starts. Without one the network has no NAT
+   * gateway (a one-off task that still runs, e.g. on a first deployment, uses a public IP).
+   */
+  readonly tasksMayRun: boolean;
 }
 
 export const STATE_TABLE: Readonly<Record<DeploymentState, StateBehaviour>> = Object.freeze({
@@ -32,6 +37,7 @@ export const STATE_TABLE: Readonly<Record<DeploymentState, StateBehaviour>> = Ob
     administrationBehindMaintenance: false,
     databasePower: "available",
     runsMigration: false,
+    tasksMayRun: true,
   }),
   restricted: Object.freeze({
     runningTiers: Object.freeze(["core", "administration"] as const),
@@ -39,6 +45,7 @@ export const STATE_TABLE: Readonly<Record<DeploymentState, StateBehaviour>> = Ob
     administrationBehindMaintenance: false,
     databasePower: "available",
     runsMigration: false,
+    tasksMayRun: true,
   }),
   "db-only": Object.freeze({
     runningTiers: Object.freeze(["administration"] as const),
@@ -46,6 +53,7 @@ export const STATE_TABLE: Readonly<Record<DeploymentState, StateBehaviour>> = Ob
     administrationBehindMaintenance: false,
     databasePower: "available",
     runsMigration: true,
+    tasksMayRun: true,
   }),
   stopped: Object.freeze({
     runningTiers: Object.freeze([] as const),
@@ -53,6 +61,7 @@ export const STATE_TABLE: Readonly<Record<DeploymentState, StateBehaviour>> = Ob
     administrationBehindMaintenance: true,
     databasePower: "stopped",
     runsMigration: false,
+    tasksMayRun: false,
   }),
 });
 

@@ -48,6 +48,8 @@ export class GraaspLoadBalancer extends pulumi.ComponentResource {
   public readonly dnsName: pulumi.Output<string>;
   public readonly zoneId: pulumi.Output<string>;
   public readonly arn: pulumi.Output<string>;
+  /** CloudWatch's name of the load balancer (`app/<name>/<id>`). */
+  public readonly arnSuffix: pulumi.Output<string>;
 
   constructor(name: string, args: GraaspLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("graasp:index:GraaspLoadBalancer", name, {}, opts);
@@ -121,6 +123,7 @@ export class GraaspLoadBalancer extends pulumi.ComponentResource {
     this.dnsName = loadBalancer.dnsName;
     this.zoneId = loadBalancer.zoneId;
     this.arn = loadBalancer.arn;
+    this.arnSuffix = loadBalancer.arnSuffix;
     this.registerOutputs({
       securityGroupId: this.securityGroupId,
       httpsListenerArn: this.httpsListenerArn,

@@ -55,6 +55,8 @@ export class GraaspService extends pulumi.ComponentResource {
   public readonly desiredCount: number;
   public readonly securityGroupId: pulumi.Output<string>;
   public readonly taskDefinitionArn: pulumi.Output<string>;
+  /** CloudWatch's name of the target group (`targetgroup/...`); public services only. */
+  public readonly targetGroupArnSuffix?: pulumi.Output<string>;
   /** The resources whose updates change the task count; others order themselves after them. */
   public readonly countResources: pulumi.Resource[];
   private readonly name: string;
@@ -192,6 +194,7 @@ export class GraaspService extends pulumi.ComponentResource {
     this.tier = entry.tier;
     this.desiredCount = plan.desiredCount;
     this.taskDefinitionArn = task.taskDefinitionArn;
+    this.targetGroupArnSuffix = targetGroup?.arnSuffix;
     this.registerOutputs({
       serviceName: this.serviceName,
       desiredCount: this.desiredCount,

@@ -17,6 +17,7 @@ import {
   internetIngressWebOnly,
   noPublicPostgres,
 } from "./networkRules";
+import { alarmTopicEncrypted, productionAlarmsNotify } from "./monitoringRules";
 import {
   capacityProviderWeights,
   githubOidcTrustScoped,
@@ -31,6 +32,7 @@ export * from "./databaseRules";
 export * from "./edgeRules";
 export * from "./networkRules";
 export * from "./workloadRules";
+export * from "./monitoringRules";
 
 export const GRAASP_POLICIES: ReadonlyArray<ResourceValidationPolicy | StackValidationPolicy> = [
   rdsNotPublic,
@@ -51,4 +53,6 @@ export const GRAASP_POLICIES: ReadonlyArray<ResourceValidationPolicy | StackVali
   fileItemsPrivate,
   bucketsEncryptedAndRetained,
   cloudfrontHttpsOnly,
+  productionAlarmsNotify,
+  alarmTopicEncrypted,
 ];

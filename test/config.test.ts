@@ -54,8 +54,8 @@ describe("config", () => {
       });
       expect(production.database.instanceClass).to.equal("db.t4g.small");
       expect(production.database.backupRetentionDays).to.equal(7);
-      expect(staging.network).to.deep.equal({ cidr: "172.32.0.0/16", natStrategy: "none" });
-      expect(production.network).to.deep.equal({ cidr: "172.32.0.0/16", natStrategy: "single" });
+      expect(staging.network).to.deep.equal({ cidr: "10.0.0.0/16", natStrategy: "none" });
+      expect(production.network).to.deep.equal({ cidr: "10.0.0.0/16", natStrategy: "single" });
       expect(staging.services.core).to.deep.equal({
         cpu: 1024,
         memory: 2048,
@@ -318,7 +318,7 @@ describe("config", () => {
           transitions: json({ assumeRoleArn: "deployer", migrationTimeoutMinutes: 0 }),
         }),
       ).to.deep.equal([
-        "`graasp:network.cidr` is \"10.0.0.1/16\"; use an IPv4 network address with a prefix from /16 to /20 (room for 9 subnets). Fix: pulumi config set --path 'network.cidr' 172.32.0.0/16",
+        "`graasp:network.cidr` is \"10.0.0.1/16\"; use an IPv4 network address with a prefix from /16 to /20 (room for 9 subnets). Fix: pulumi config set --path 'network.cidr' 10.0.0.0/16",
         "`graasp:network.natStrategy` is \"two\"; expected one of none, single, perAz. Fix: pulumi config set --path 'network.natStrategy' single",
         "`graasp:transitions.assumeRoleArn` is \"deployer\", not an IAM role ARN. Fix: pulumi config set --path 'transitions.assumeRoleArn' arn:aws:iam::<account>:role/<name>",
         "`graasp:transitions.migrationTimeoutMinutes` is 0; use a whole number of minutes from 1 to 300. Fix: pulumi config set --path 'transitions.migrationTimeoutMinutes' 60",
@@ -329,7 +329,7 @@ describe("config", () => {
       expect(
         problemsOf({ network: json({ cidr: "10.20.0.0/18", natStrategy: "single" }) }),
       ).to.deep.equal([
-        "`graasp:network.cidr` is \"10.20.0.0/18\", too small for private subnets: with a NAT strategy use a /16 or /17. Fix: pulumi config set --path 'network.cidr' 172.32.0.0/16",
+        "`graasp:network.cidr` is \"10.20.0.0/18\", too small for private subnets: with a NAT strategy use a /16 or /17. Fix: pulumi config set --path 'network.cidr' 10.0.0.0/16",
       ]);
       expect(
         configFor("staging", "running", { network: json({ cidr: "10.20.0.0/20" }) }).network,
@@ -337,6 +337,18 @@ describe("config", () => {
         cidr: "10.20.0.0/20",
         natStrategy: "none",
       });
+    });
+
+    it("refuses a VPC range outside RFC 1918, such as the former 172.32.0.0/16", () => {
+      const fix = "Fix: pulumi config set --path 'network.cidr' 10.0.0.0/16";
+      for (const cidr of ["172.32.0.0/16", "8.8.0.0/16", "192.169.0.0/16", "172.15.0.0/16"])
+        expect(problemsOf({ network: json({ cidr }) })).to.deep.equal([
+          `\`graasp:network.cidr\` is "${cidr}", which is public address space; a VPC range must lie inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (RFC 1918). ${fix}`,
+        ]);
+      for (const cidr of ["10.42.0.0/16", "172.16.0.0/16", "172.31.0.0/16", "192.168.0.0/16"])
+        expect(
+          configFor("production", "running", { network: json({ cidr }) }).network.cidr,
+        ).to.equal(cidr);
     });
 
     it("checks the state bucket name of the GitHub settings", () => {

@@ -232,6 +232,7 @@ describe("unknown configuration keys", () => {
       "buckets",
       "fileVersionRetentionDays",
       "repositories",
+      "alerts",
     ]);
   });
 

@@ -74,6 +74,20 @@ describe("deployment-state table", () => {
       expect(behaviour.runsMigration).to.equal(expected.migration);
     });
 
+  it("lets tasks run (and keeps the NAT) exactly where a tier runs or a migration starts", () => {
+    expect(DEPLOYMENT_STATES.filter((state) => STATE_TABLE[state].tasksMayRun)).to.deep.equal([
+      "running",
+      "restricted",
+      "db-only",
+    ]);
+    for (const state of DEPLOYMENT_STATES) {
+      const behaviour = STATE_TABLE[state];
+      expect(behaviour.tasksMayRun, state).to.equal(
+        behaviour.runningTiers.length > 0 || behaviour.runsMigration,
+      );
+    }
+  });
+
   it("cannot be changed at run time", () => {
     expect(Object.isFrozen(STATE_TABLE)).to.equal(true);
     expect(Object.isFrozen(STATE_TABLE.running)).to.equal(true);

@@ -44,15 +44,31 @@ function arn(service: string, resource: string, region = MOCK_REGION): string {
 /** Computed outputs AWS would return, keyed by type token. */
 function outputsFor(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
   switch (type) {
-    case "awsx:ec2:Vpc":
+    case "aws:ec2/vpc:Vpc":
+      return { id: "vpc-0123456789abcdef0", arn: arn("ec2", "vpc/vpc-0123456789abcdef0") };
+    case "aws:ec2/subnet:Subnet": {
+      // `network-public-a` → `subnet-public-a`
+      const id = `subnet-${name.split("-").slice(-2).join("-")}`;
+      return { id, arn: arn("ec2", `subnet/${id}`) };
+    }
+    case "aws:ec2/eip:Eip":
+      return { id: `eipalloc-${name}`, allocationId: `eipalloc-${name}`, publicIp: "198.51.100.7" };
+    case "aws:ec2/natGateway:NatGateway":
+      return { id: `nat-${name}` };
+    case "aws:sns/topic:Topic":
+      return { arn: arn("sns", inputs.name ?? name), name: inputs.name ?? name };
+    case "aws:sns/topicSubscription:TopicSubscription":
+      return { arn: arn("sns", `${name}:0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6`) };
+    case "aws:kms/key:Key":
       return {
-        vpcId: "vpc-0123456789abcdef0",
-        publicSubnetIds: ["subnet-public-a", "subnet-public-b", "subnet-public-c"],
-        privateSubnetIds:
-          inputs.natGateways?.strategy === "None"
-            ? []
-            : ["subnet-private-a", "subnet-private-b", "subnet-private-c"],
-        isolatedSubnetIds: ["subnet-isolated-a", "subnet-isolated-b", "subnet-isolated-c"],
+        arn: arn("kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+        keyId: "1234abcd-12ab-34cd-56ef-1234567890ab",
+      };
+    case "aws:cloudwatch/metricAlarm:MetricAlarm":
+      return { arn: arn("cloudwatch", `alarm:${inputs.name ?? name}`) };
+    case "aws:cloudwatch/dashboard:Dashboard":
+      return {
+        dashboardArn: `arn:aws:cloudwatch::${ACCOUNT_ID}:dashboard/${inputs.dashboardName}`,
       };
     case "aws:ec2/securityGroup:SecurityGroup":
       return { id: `sg-${name}`, arn: arn("ec2", `security-group/sg-${name}`) };

@@ -243,6 +243,7 @@ describe("offline plan: arguments", () => {
       to: "stopped",
       format: "text",
       help: false,
+      cost: false,
     });
     expect(
       parseArgs(["--stack", "production", "--state", "db-only", "--format", "json"]),

@@ -23,6 +23,7 @@ import {
 import { MAINTENANCE_HTML } from "../components/maintenanceContent";
 import {
   albRuleLimits,
+  alarmTopicEncrypted,
   capacityProviderWeights,
   githubOidcTrustScoped,
   GRAASP_POLICIES,
@@ -30,7 +31,9 @@ import {
   imagesPinned,
   internetIngressWebOnly,
   logGroupRetention,
+  MONITORING_TYPES,
   noPublicPostgres,
+  productionAlarmsNotify,
   rdsForceSsl,
   rdsForceSslFor,
   rdsNotPublic,
@@ -188,6 +191,8 @@ describe("policy pack: the rule set", () => {
       [TYPES.logGroup]: aws.cloudwatch.LogGroup,
       [TYPES.scalableTarget]: aws.appautoscaling.Target,
       [TYPES.role]: aws.iam.Role,
+      [MONITORING_TYPES.metricAlarm]: aws.cloudwatch.MetricAlarm,
+      [MONITORING_TYPES.snsTopic]: aws.sns.Topic,
     };
     for (const [token, resourceClass] of Object.entries(classes)) {
       expect(resourceClass.isInstance({ __pulumiType: token }), token).to.equal(true);
@@ -805,6 +810,41 @@ describe("policy github-oidc-trust-scoped", () => {
   });
 });
 
+describe("policy production-alarms-notify", () => {
+  const topic = "arn:aws:sns:eu-central-2:123456789012:graasp-production-alarms";
+  it("passes a production alarm with the topic, even with its actions off, and a staging alarm without", async () => {
+    const production = { tags: { "graasp:environment": "production" } };
+    expect(
+      await violations(productionAlarmsNotify, MONITORING_TYPES.metricAlarm, {
+        ...production,
+        alarmActions: [topic],
+        actionsEnabled: false,
+      }),
+    ).to.deep.equal([]);
+    expect(
+      await violations(productionAlarmsNotify, MONITORING_TYPES.metricAlarm, {
+        tagsAll: { "graasp:environment": "staging" },
+        alarmActions: [],
+      }),
+    ).to.deep.equal([]);
+  });
+  it("reports a production alarm, and an untagged one, without alarm actions", async () => {
+    expect(
+      await violations(productionAlarmsNotify, MONITORING_TYPES.metricAlarm, {
+        tags: { "graasp:environment": "production" },
+        alarmActions: [],
+      }),
+    ).to.deep.equal([
+      "Alarm has no `alarmActions` on production, so it notifies nobody: add the alarm topic's ARN to `alarmActions`.",
+    ]);
+    expect(
+      await violations(productionAlarmsNotify, MONITORING_TYPES.metricAlarm, {}),
+    ).to.deep.equal([
+      "Alarm has no `alarmActions` with no `graasp:environment` tag (treated as production), so it notifies nobody: add the alarm topic's ARN to `alarmActions`.",
+    ]);
+  });
+});
+
 describe("policy pack: edge type tokens", () => {
   it("are the tokens @pulumi/aws gives its S3 and CloudFront classes", async function () {
     this.timeout(20000);
@@ -927,6 +967,21 @@ describe("policy s3-buckets-encrypted-and-retained", () => {
   });
 });
 
+describe("policy sns-topic-encrypted", () => {
+  it("passes a topic under a KMS key", async () => {
+    expect(
+      await violations(alarmTopicEncrypted, MONITORING_TYPES.snsTopic, {
+        kmsMasterKeyId: "arn:aws:kms:eu-central-2:123456789012:key/1234",
+      }),
+    ).to.deep.equal([]);
+  });
+  it("reports a topic without a key", async () => {
+    expect(await violations(alarmTopicEncrypted, MONITORING_TYPES.snsTopic, {})).to.deep.equal([
+      "SNS topic is not encrypted: set `kmsMasterKeyId` to a customer-managed key that admits cloudwatch.amazonaws.com (CloudWatch cannot use alias/aws/sns).",
+    ]);
+  });
+});
+
 describe("policy cloudfront-viewer-https", () => {
   const distribution = (protocol: string, tls = "TLSv1.2_2021", ordered: Props[] = []) => ({
     defaultCacheBehavior: { viewerProtocolPolicy: protocol },
@@ -1016,6 +1071,21 @@ for (const stack of STACKS) {
         );
         expect(await programViolations(tampered)).to.deep.equal([
           `rds-not-publicly-accessible ${TYPES.rdsInstance} "database-instance": RDS instance is publicly accessible: set \`publiclyAccessible: false\`.`,
+        ]);
+      });
+      it("would report an alarm without actions and an unencrypted alarm topic", async () => {
+        const { registrations } = await scenario(stack, state);
+        const tampered = registrations.map((registration) =>
+          registration.name === "monitoring-database-cpu"
+            ? { ...registration, inputs: { ...registration.inputs, alarmActions: [] } }
+            : registration.type === MONITORING_TYPES.snsTopic
+              ? { ...registration, inputs: { ...registration.inputs, kmsMasterKeyId: undefined } }
+              : registration,
+        );
+        // Registrations carry no tags under mocks (defaultTags come from the provider): fail closed.
+        expect(await programViolations(tampered)).to.deep.equal([
+          `production-alarms-notify ${MONITORING_TYPES.metricAlarm} "monitoring-database-cpu": Alarm has no \`alarmActions\` with no \`graasp:environment\` tag (treated as production), so it notifies nobody: add the alarm topic's ARN to \`alarmActions\`.`,
+          `sns-topic-encrypted ${MONITORING_TYPES.snsTopic} "monitoring-topic": SNS topic is not encrypted: set \`kmsMasterKeyId\` to a customer-managed key that admits cloudwatch.amazonaws.com (CloudWatch cannot use alias/aws/sns).`,
         ]);
       });
       it("would report file-items opened to the public and a bucket left unprotected", async () => {

@@ -101,7 +101,7 @@ describe("isStateful", () => {
         "aws:rds/instance:Instance",
         "aws:cloudwatch/logGroup:LogGroup",
         "aws:secretsmanager/secret:Secret",
-        "awsx:ec2:Vpc",
+        "aws:ec2/vpc:Vpc",
         "aws:ecs/service:Service",
         RULE,
         "pulumi-nodejs:dynamic:Resource",

@@ -114,7 +114,11 @@ for (const stack of STACKS)
           "graasp:index:MaintenancePage": 1,
           "graasp:index:GraaspService": 9,
           "graasp:index:GraaspTaskDefinition": 12,
-          "awsx:ec2:Vpc": 1,
+          "aws:ec2/vpc:Vpc": 1,
+          "aws:ec2/internetGateway:InternetGateway": 1,
+          "aws:ec2/subnet:Subnet": production ? 9 : 6,
+          "aws:ec2/routeTable:RouteTable": production ? 4 : 1,
+          "aws:ec2/routeTableAssociation:RouteTableAssociation": production ? 6 : 3,
           "aws:lb/loadBalancer:LoadBalancer": 1,
           "aws:lb/listener:Listener": 2,
           "aws:lb/targetGroup:TargetGroup": 5,
@@ -138,7 +142,19 @@ for (const stack of STACKS)
           "aws:rds/instance:Instance": 1,
           "aws:appautoscaling/target:Target": 3,
           "aws:appautoscaling/policy:Policy": 3,
+          "graasp:index:GraaspMonitoring": 1,
+          "aws:cloudwatch/metricAlarm:MetricAlarm": 25,
+          "aws:cloudwatch/dashboard:Dashboard": 1,
+          "aws:sns/topic:Topic": 1,
+          "aws:sns/topicPolicy:TopicPolicy": 1,
+          "aws:kms/key:Key": 1,
+          "aws:kms/alias:Alias": 1,
         });
+        const nat = production && state !== "stopped" ? 1 : 0;
+        expect([counts["aws:ec2/natGateway:NatGateway"], counts["aws:ec2/eip:Eip"]]).to.deep.equal(
+          nat ? [1, 1] : [undefined, undefined],
+        );
+        expect(counts["aws:ec2/route:Route"]).to.equal(1 + 3 * nat);
         expect(counts[RULE]).to.equal(EXPECTED_COUNTS[state].rules);
         expect(counts[DYNAMIC]).to.equal(EXPECTED_COUNTS[state].dynamic);
       });
@@ -168,26 +184,57 @@ for (const stack of STACKS)
       });
 
       it("lays the network out over three zones, NAT by environment", () => {
-        const vpc = named(s.registrations, "awsx:ec2:Vpc", "network-vpc");
+        const vpc = named(s.registrations, "aws:ec2/vpc:Vpc", "network-vpc");
         expect(vpc.inputs).to.deep.include({
-          cidrBlock: "172.32.0.0/16",
-          numberOfAvailabilityZones: 3,
-          subnetStrategy: "Auto",
+          cidrBlock: "10.0.0.0/16",
+          enableDnsHostnames: true,
+          enableDnsSupport: true,
         });
-        expect(vpc.inputs.natGateways).to.deep.equal({ strategy: production ? "Single" : "None" });
-        expect(vpc.inputs.subnetSpecs).to.deep.equal(
-          production
-            ? [
-                { type: "Public", cidrMask: 24 },
-                { type: "Isolated", cidrMask: 24 },
-                { type: "Private", cidrMask: 20 },
-              ]
-            : [
-                { type: "Public", cidrMask: 24 },
-                { type: "Isolated", cidrMask: 24 },
-              ],
-        );
         expect(vpc.protect).to.equal(true);
+        const subnets = ofType(s.registrations, "aws:ec2/subnet:Subnet").map(
+          (r) => `${r.name} ${r.inputs.cidrBlock} ${r.inputs.availabilityZone} ${r.protect}`,
+        );
+        const zone = (letter: string) => `${REGIONS[stack]}${letter}`;
+        expect(subnets).to.deep.equal([
+          `network-public-a 10.0.0.0/24 ${zone("a")} false`,
+          `network-public-b 10.0.1.0/24 ${zone("b")} false`,
+          `network-public-c 10.0.2.0/24 ${zone("c")} false`,
+          `network-isolated-a 10.0.3.0/24 ${zone("a")} true`,
+          `network-isolated-b 10.0.4.0/24 ${zone("b")} true`,
+          `network-isolated-c 10.0.5.0/24 ${zone("c")} true`,
+          ...(production
+            ? [
+                `network-private-a 10.0.16.0/20 ${zone("a")} false`,
+                `network-private-b 10.0.32.0/20 ${zone("b")} false`,
+                `network-private-c 10.0.48.0/20 ${zone("c")} false`,
+              ]
+            : []),
+        ]);
+        // Production has its single NAT gateway whenever a task may run, and none when stopped.
+        const nat = production && state !== "stopped";
+        const nats = ofType(s.registrations, "aws:ec2/natGateway:NatGateway");
+        expect(nats.map((r) => [r.name, r.inputs.subnetId, r.protect])).to.deep.equal(
+          nat ? [["network-nat-a", "subnet-public-a", false]] : [],
+        );
+        expect(
+          ofType(s.registrations, "aws:ec2/eip:Eip").map((r) => [
+            r.name,
+            r.inputs.domain,
+            r.protect,
+          ]),
+        ).to.deep.equal(nat ? [["network-nat-a", "vpc", false]] : []);
+        const routes = ofType(s.registrations, "aws:ec2/route:Route").map(
+          (r) =>
+            `${r.name} ${r.inputs.destinationCidrBlock} ${r.inputs.natGatewayId ?? r.inputs.gatewayId} ${r.protect}`,
+        );
+        expect(routes).to.deep.equal([
+          "network-public-internet 0.0.0.0/0 network-igw-id false",
+          ...(nat
+            ? ["a", "b", "c"].map(
+                (zone) => `network-private-${zone}-nat 0.0.0.0/0 nat-network-nat-a false`,
+              )
+            : []),
+        ]);
         const core = named(s.registrations, SERVICE, "core-service");
         expect(core.inputs.networkConfiguration).to.deep.equal(
           production
@@ -228,7 +275,7 @@ for (const stack of STACKS)
           ipProtocol: "tcp",
           fromPort: 0,
           toPort: 65535,
-          cidrIpv4: "172.32.0.0/16",
+          cidrIpv4: "10.0.0.0/16",
         });
         const alb = named(s.registrations, "aws:lb/loadBalancer:LoadBalancer", "load-balancer-alb");
         expect(alb.inputs).to.deep.include({
@@ -704,7 +751,7 @@ for (const stack of STACKS)
             "aws:secretsmanager/secret:Secret",
             "aws:cloudwatch/logGroup:LogGroup",
             "random:index/randomPassword:RandomPassword",
-            "awsx:ec2:Vpc",
+            "aws:ec2/vpc:Vpc",
           ].includes(r.type),
         );
         expect(stateful).to.have.length(28);

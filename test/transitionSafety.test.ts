@@ -14,6 +14,7 @@ const SERVICE = "aws:ecs/service:Service";
 const TARGET = "aws:appautoscaling/target:Target";
 const RULE = "aws:lb/listenerRule:ListenerRule";
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
+const NAT_TYPES = ["aws:ec2/eip:Eip", "aws:ec2/natGateway:NatGateway", "aws:ec2/route:Route"];
 const STORE_KEY = "aws:cloudfront/keyvaluestoreKey:KeyvaluestoreKey";
 
 /** What a state change may touch, and which properties of it. */
@@ -24,9 +25,20 @@ const ALLOWED_CHANGES: Readonly<Record<string, readonly RegExp[]>> = {
   [RULE]: [/^conditions\[\d\]/],
   // Database power; a deployment check re-checks a new count; a drain check waits for the
   // clients a state turns off.
-  [DYNAMIC]: [/^desiredState$/, /^desiredCount$/, /^drain\.serviceNames(\[\d\])?$/],
+  // One-off tasks move to a public IP while no NAT gateway exists (an update: no re-run).
+  [DYNAMIC]: [
+    /^desiredState$/,
+    /^desiredCount$/,
+    /^drain\.serviceNames(\[\d\])?$/,
+    /^subnetIds(\[\d\])?$/,
+    /^assignPublicIp$/,
+  ],
   // The CloudFront sites' maintenance flag (its name is checked below): on or off.
   [STORE_KEY]: [/^value$/],
+  // Alarms only switch their notifications with the state.
+  "aws:cloudwatch/metricAlarm:MetricAlarm": [/^actionsEnabled$/],
+  // The NAT gateway, its address and routes come and go with `tasksMayRun` (never changed).
+  ...Object.fromEntries(NAT_TYPES.map((type) => [type, []])),
 };
 
 for (const stack of STACKS)
@@ -58,8 +70,10 @@ for (const stack of STACKS)
                   `${change.name}.${property.path}`,
                 ).to.equal(true);
             else {
-              // Only the maintenance responses and the migration come and go.
-              expect(change.name).to.match(/^(maintenance-(api|apex-api|page)|migration)$/);
+              // Only the maintenance responses, the migration and the NAT come and go.
+              expect(change.name).to.match(
+                /^(maintenance-(api|apex-api|page)|migration|network-nat-[abc]|network-private-[abc]-nat)$/,
+              );
             }
           }
         });
@@ -145,8 +159,44 @@ for (const stack of STACKS)
             "association",
             "admin",
           ].map((host) => `changed load-balancer-redirect-${host}`),
+          // Every alarm stops notifying, and the database's "awake while stopped" one starts.
+          "changed monitoring-load-balancer-5xx",
+          ...["core", "etherpad", "library", "umami", "admin"].flatMap((name) => [
+            `changed monitoring-${name}-target-5xx`,
+            `changed monitoring-${name}-unhealthy-targets`,
+          ]),
+          ...SERVICE_NAMES.map((name) => `changed monitoring-${name}-tasks-below-desired`),
+          ...["cpu", "free-storage", "free-memory", "connections", "awake-while-stopped"].map(
+            (role) => `changed monitoring-database-${role}`,
+          ),
+          // Production's single NAT gateway goes while nothing runs (the one-off task records
+          // follow it to the public subnets); staging has none.
+          ...(stack === "production"
+            ? [
+                "changed database-setup",
+                "changed initial-migration",
+                "removed network-nat-a",
+                "removed network-nat-a",
+                ...["a", "b", "c"].map((zone) => `removed network-private-${zone}-nat`),
+              ]
+            : []),
         ].sort(),
       );
+    });
+
+    it("never protects what the NAT strategy or the state adds and removes", async () => {
+      for (const state of STATES) {
+        const { registrations } = await scenario(stack, state);
+        const network = registrations.filter((r) => r.urn.includes("GraaspNetwork$"));
+        const protectedNames = network.filter((r) => r.protect).map((r) => r.name);
+        // The VPC and the database's isolated subnets only: a new NAT strategy is never blocked.
+        expect(protectedNames).to.deep.equal([
+          "network-vpc",
+          "network-isolated-a",
+          "network-isolated-b",
+          "network-isolated-c",
+        ]);
+      }
     });
 
     for (const [from, to] of [
@@ -175,6 +225,8 @@ for (const stack of STACKS)
         expect(changes.map((change) => `${change.kind} ${change.name}`).sort()).to.deep.equal(
           [
             "changed cdn-gate-core-flag",
+            // Its own 503 page counts as 5xx: the load balancer's alarm is off in maintenance.
+            "changed monitoring-load-balancer-5xx",
             ...gatedRules.map((name) => `changed ${name}`),
             ...responses.map((name) => `${from === "running" ? "added" : "removed"} ${name}`),
           ].sort(),

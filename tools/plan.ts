@@ -70,6 +70,10 @@ export const PLAN_COMMAND: CommandSpec = {
       help: `${FORMATS.join(", ")} (default text)`,
       choices: FORMATS,
     },
+    {
+      name: "--cost",
+      help: "print the monthly cost estimate line by line (json always carries it)",
+    },
   ],
   notes: [
     `States: ${DEPLOYMENT_STATES.join(", ")}`,
@@ -86,12 +90,15 @@ export interface PlanArgs {
   readonly to?: DeploymentState;
   readonly format: Format;
   readonly help: boolean;
+  /** Print the monthly estimate line by line (`--cost`). */
+  readonly cost: boolean;
 }
 
 /** The plan's arguments: the shared parser, then the rules between options. */
 export function parsePlanArgs(argv: readonly string[]): PlanArgs {
-  const { help, values } = parseArgs(argv, PLAN_COMMAND);
-  if (help) return { stack: "", format: "text", help };
+  const { help, values, flags } = parseArgs(argv, PLAN_COMMAND);
+  const cost = flags.has("--cost");
+  if (help) return { stack: "", format: "text", help, cost };
   const stack = values.get("--stack");
   if (stack === undefined) throw new UsageError("Missing --stack <name>.");
   const [state, from, to] = ["--state", "--from", "--to"].map((option) => {
@@ -105,7 +112,7 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
   if (from !== undefined && from === to)
     throw new UsageError(`--from and --to are the same state ("${from}").`);
   const format = (values.get("--format") ?? "text") as Format;
-  return { stack, state, from, to, format, help };
+  return { stack, state, from, to, format, help, cost };
 }
 
 export interface PlanIo {
@@ -153,11 +160,11 @@ export async function runPlan(argv: readonly string[], io: PlanIo): Promise<numb
       const from = await evaluateState(stackConfig, args.from, masker);
       const to = await evaluateState(stackConfig, args.to, masker);
       const plan = planTransition(from, to);
-      out(renderTransition(plan, stackConfig, args.format));
+      out(renderTransition(plan, stackConfig, args.format, args.cost));
       return transitionExitCode(plan);
     }
     const evaluation = await evaluateState(stackConfig, args.state, masker);
-    out(renderPlan(evaluation, stackConfig, args.format));
+    out(renderPlan(evaluation, stackConfig, args.format, args.cost));
     return EXIT.ok;
   } catch (error) {
     if (error instanceof UsageError) {

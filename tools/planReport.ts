@@ -3,6 +3,7 @@
  * Pulumi records, e.g. `GraaspService core` → `GraaspTaskDefinition core-task` → its log group),
  * each with its key settings, and a count per type. Pure: evaluation lives in planModel.ts.
  */
+import { COST_NOTE, CostEstimate, costOrProblem, costText, estimateCost } from "./cost";
 import { Evaluation, PlannedResource, displaySecrets } from "./planModel";
 import { keySettings, shortType, typeRank } from "./planSettings";
 import {
@@ -16,6 +17,9 @@ import {
   table,
   wrap,
 } from "./reportFormat";
+
+const ALARM_TYPE = "aws:cloudwatch/metricAlarm:MetricAlarm";
+const SUBSCRIPTION_TYPE = "aws:sns/topicSubscription:TopicSubscription";
 
 export interface ResourceNode {
   readonly resource: PlannedResource;
@@ -53,12 +57,59 @@ export function countByType(resources: readonly PlannedResource[]): [string, num
   return [...counts].sort((a, b) => b[1] - a[1] || naturalCompare(a[0], b[0]));
 }
 
-export function renderPlan(evaluation: Evaluation, facts: StackFileFacts, format: Format): string {
+export function renderPlan(
+  evaluation: Evaluation,
+  facts: StackFileFacts,
+  format: Format,
+  showCost = false,
+): string {
+  const cost = costOrProblem(() => estimateCost(evaluation.resources, evaluation.region));
   const text =
     format === "json"
-      ? JSON.stringify(planJson(evaluation, facts), null, 2)
-      : (format === "markdown" ? planMarkdown : planText)(evaluation, facts).join("\n");
+      ? JSON.stringify({ ...planJson(evaluation, facts), cost }, null, 2)
+      : [
+          ...(format === "markdown" ? planMarkdown : planText)(evaluation, facts),
+          ...alertLines(evaluation, format),
+          ...(showCost ? costSection(cost, format) : []),
+        ].join("\n");
   return displaySecrets(text) + "\n";
+}
+
+/** The plan says when alarms notify nobody (no `graasp:alerts.emails`). */
+function alertLines(evaluation: Evaluation, format: Format): string[] {
+  const alarms = evaluation.resources.filter((r) => r.type === ALARM_TYPE).length;
+  const subscribers = evaluation.resources.filter((r) => r.type === SUBSCRIPTION_TYPE).length;
+  if (alarms === 0 || subscribers > 0) return [];
+  const text = `${alarms} alarms notify nobody: \`graasp:alerts.emails\` is not set. Fix: pulumi config set --path 'alerts.emails[0]' <address>`;
+  return format === "markdown" ? ["", "> [!WARNING]", `> ${text}`] : ["", `Alerts: ${text}`];
+}
+
+function costSection(cost: CostEstimate | { readonly problem: string }, format: Format): string[] {
+  if ("problem" in cost) return ["", `Monthly cost: not estimated (${cost.problem})`];
+  if (format === "markdown")
+    return [
+      "",
+      `### Monthly cost estimate: ${cost.monthlyUsd.toFixed(2)} USD`,
+      "",
+      COST_NOTE,
+      "",
+      ...table(
+        "markdown",
+        ["Item", "USD/month", "Quantity", "Note"],
+        cost.lines.map((l) => [
+          l.item,
+          l.monthlyUsd.toFixed(2),
+          `${l.quantity} ${l.unit} × ${l.unitUsd}`,
+          l.note ?? "",
+        ]),
+      ),
+    ];
+  return [
+    "",
+    `Monthly cost estimate (${cost.region})`,
+    ...wrap(`  ${COST_NOTE}`),
+    ...costText(cost),
+  ];
 }
 
 interface Row {

@@ -13,13 +13,27 @@ type Inputs = Record<string, any>;
 type Reader = (inputs: Inputs) => (Setting | undefined)[];
 
 const SETTINGS: Readonly<Record<string, Reader>> = {
-  "awsx:ec2:Vpc": (i) => [
+  "aws:ec2/vpc:Vpc": (i) => [["cidr", i.cidrBlock]],
+  "aws:ec2/subnet:Subnet": (i) => [
     ["cidr", i.cidrBlock],
-    ["azs", String(i.numberOfAvailabilityZones)],
-    ["natGateways", i.natGateways?.strategy],
-    ["subnets", list(i.subnetSpecs, (s) => `${s.type}/${s.cidrMask}`)],
+    ["az", i.availabilityZone],
+  ],
+  "aws:ec2/eip:Eip": (i) => [["domain", i.domain]],
+  "aws:ec2/natGateway:NatGateway": (i) => [
+    ["subnet", i.subnetId],
+    ["connectivity", i.connectivityType],
+  ],
+  "aws:ec2/route:Route": (i) => [
+    ["destination", i.destinationCidrBlock],
+    ["via", i.natGatewayId ?? i.gatewayId],
   ],
   "aws:ec2/securityGroup:SecurityGroup": (i) => [["description", i.description]],
+  "aws:cloudwatch/metricAlarm:MetricAlarm": (i) => [
+    ["actions", i.actionsEnabled === false ? "off in this state" : "on"],
+    ["when", `${i.comparisonOperator} ${i.threshold}`],
+  ],
+  "aws:sns/topic:Topic": (i) => [["kms", i.kmsMasterKeyId]],
+  "aws:sns/topicSubscription:TopicSubscription": (i) => [["email", i.endpoint]],
   "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (i) => [
     ["ingress", `${ports(i)} from ${peer(i)}`],
   ],

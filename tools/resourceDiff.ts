@@ -39,7 +39,7 @@ export const STATEFUL_TYPES: readonly string[] = [
   "aws:secretsmanager/secret:Secret",
   "aws:secretsmanager/secretVersion:SecretVersion",
   "aws:cloudwatch/logGroup:LogGroup",
-  "awsx:ec2:Vpc",
+  "aws:ec2/vpc:Vpc",
   "aws:lb/loadBalancer:LoadBalancer",
   "aws:s3/bucket:Bucket",
   "aws:s3/bucketV2:BucketV2",

@@ -4,6 +4,16 @@
  * `TransitionPlan`; `npm run plan -- --from A --to B` prints it.
  */
 import {
+  COST_NOTE,
+  CostChange,
+  CostEstimate,
+  costDifference,
+  costOrProblem,
+  estimateCost,
+  round2,
+  signedUsd,
+} from "./cost";
+import {
   PlannedChange,
   PlannedResource,
   TransitionPlan,
@@ -32,12 +42,68 @@ export function renderTransition(
   plan: TransitionPlan,
   facts: StackFileFacts,
   format: Format,
+  showCostLines = false,
 ): string {
+  const cost = costOrProblem(() => transitionCost(plan));
   const text =
     format === "json"
-      ? JSON.stringify(transitionJson(plan, facts), null, 2)
-      : (format === "markdown" ? transitionMarkdown : transitionText)(plan, facts).join("\n");
+      ? JSON.stringify({ ...transitionJson(plan, facts), cost }, null, 2)
+      : [
+          ...(format === "markdown" ? transitionMarkdown : transitionText)(plan, facts),
+          ...costLines(cost, format, showCostLines),
+        ].join("\n");
   return displaySecrets(text) + "\n";
+}
+
+export interface TransitionCost {
+  readonly from: CostEstimate;
+  readonly to: CostEstimate;
+  /** `to` minus `from`, USD per month. */
+  readonly differenceUsd: number;
+  readonly changes: readonly CostChange[];
+}
+
+export function transitionCost(plan: TransitionPlan): TransitionCost {
+  const from = estimateCost(plan.from.resources, plan.from.region);
+  const to = estimateCost(plan.to.resources, plan.to.region);
+  return {
+    from,
+    to,
+    differenceUsd: round2(to.monthlyUsd - from.monthlyUsd),
+    changes: costDifference(from, to),
+  };
+}
+
+/** The difference of the monthly estimate, and with `--cost` every line that changes. */
+function costLines(
+  cost: TransitionCost | { readonly problem: string },
+  format: Format,
+  showLines: boolean,
+): string[] {
+  if ("problem" in cost) return ["", `Monthly cost: not estimated (${cost.problem})`];
+  const summary =
+    `Monthly cost: ${cost.from.monthlyUsd.toFixed(2)} USD → ${cost.to.monthlyUsd.toFixed(2)} USD ` +
+    `(${signedUsd(cost.differenceUsd)})`;
+  const rows = cost.changes.map((c) => [
+    c.item,
+    c.beforeUsd.toFixed(2),
+    c.afterUsd.toFixed(2),
+    signedUsd(c.afterUsd - c.beforeUsd),
+  ]);
+  const headers = ["Item", "Before", "After", "Difference"];
+  if (format === "markdown")
+    return [
+      "",
+      `### ${summary}`,
+      ...(showLines ? ["", COST_NOTE, "", ...table("markdown", headers, rows)] : []),
+    ];
+  return [
+    "",
+    summary,
+    ...(showLines
+      ? [...wrap(`  ${COST_NOTE}`), ...table("text", headers, rows).map((line) => `  ${line}`)]
+      : []),
+  ];
 }
 
 /** Changes in listing order: by type (as in the plan), then natural name order. */

@@ -27,6 +27,8 @@ import {
 import { shortType } from "./planSettings";
 import { FORMATS, Format, table } from "./reportFormat";
 import { StackFileError, hidePlaceholders, hideSecretValues, readStackConfig } from "./stackFile";
+import { costOrProblem, signedUsd } from "./cost";
+import { TransitionCost, transitionCost } from "./transitionReport";
 
 const STACKS = ["staging", "production"];
 
@@ -106,6 +108,7 @@ export function renderTransitions(results: readonly StackTransitions[], format: 
           to: plan.to.state,
           ...totals(plan),
           byType: Object.fromEntries(countChangesByType(plan.changes)),
+          cost: costJson(costOrProblem(() => transitionCost(plan))),
           statefulTouched: plan.statefulTouched.map(({ kind, type, name }) => ({
             kind,
             type,
@@ -125,7 +128,14 @@ export function renderTransitions(results: readonly StackTransitions[], format: 
   ];
   for (const { stack, fileName, plans } of results) {
     const types = [...new Set(plans.flatMap((plan) => plan.changes.map((c) => c.type)))];
-    const headers = ["Transition", "Added", "Removed", "Changed", ...types.map(columnName)];
+    const headers = [
+      "Transition",
+      "Added",
+      "Removed",
+      "Changed",
+      ...types.map(columnName),
+      "Cost/month (USD)",
+    ];
     const rows = plans.map((plan) => {
       const byType = countChangesByType(plan.changes);
       const { added, removed, changed } = totals(plan);
@@ -136,6 +146,7 @@ export function renderTransitions(results: readonly StackTransitions[], format: 
         String(removed),
         String(changed),
         ...types.map((type) => cell(byType.get(type))),
+        costCell(costOrProblem(() => transitionCost(plan))),
         stateful.length === 0 ? "none" : `STATEFUL: ${stateful.join(", ")}`,
       ];
     });
@@ -144,6 +155,21 @@ export function renderTransitions(results: readonly StackTransitions[], format: 
     lines.push(...(markdown ? body : body.map((line) => `  ${line}`)));
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** `176.92 → 47.48 (-129.44)` */
+function costCell(cost: TransitionCost | { readonly problem: string }): string {
+  if ("problem" in cost) return "not estimated";
+  return `${cost.from.monthlyUsd.toFixed(2)} → ${cost.to.monthlyUsd.toFixed(2)} (${signedUsd(cost.differenceUsd).replace(" USD", "")})`;
+}
+
+function costJson(cost: TransitionCost | { readonly problem: string }) {
+  if ("problem" in cost) return cost;
+  return {
+    fromMonthlyUsd: cost.from.monthlyUsd,
+    toMonthlyUsd: cost.to.monthlyUsd,
+    differenceUsd: cost.differenceUsd,
+  };
 }
 
 function totals(plan: TransitionPlan): { added: number; removed: number; changed: number } {
