@@ -33,8 +33,10 @@ export function expandTemplate(template: string, values: TemplateValues): string
       if (name === "setting" && key !== undefined && key in values.settings)
         return values.settings[key as AppSettingKey];
       if (name === "domainPattern") return values.domain.replace(/\./g, "\\.");
-      const value = (values as unknown as Record<string, unknown>)[name];
-      if (key === undefined && typeof value === "string") return value;
+      // A known placeholder whose value an evaluation without real outputs left undefined
+      // (a database address under mocks) expands to nothing; an unknown one is a typo.
+      if (key === undefined && name in values)
+        return String((values as unknown as Record<string, unknown>)[name] ?? "");
       throw new Error(`Unknown placeholder ${placeholder} in the service catalog`);
     },
   );

@@ -109,7 +109,9 @@ export class GraaspTaskDefinition extends pulumi.ComponentResource {
                 images,
                 templateValues,
                 withoutHealthCheck: args.withoutHealthCheck,
-                secretArn: arn,
+                // With a secret, a string even where no ARN is known yet (mocks without
+                // outputs); without one, undefined, which refuses containers that need it.
+                secretArn: secret === undefined ? undefined : (arn ?? ""),
                 secretVersionId: versionId,
               }),
             ),
