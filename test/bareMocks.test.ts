@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { settle } from "./mocks";
+import { settle, withoutStackTraces } from "./mocks";
 import { STACKS, configFor } from "./fixtures";
 import { STATES } from "./scenarios";
 import { createPlatform } from "../platform";
@@ -42,8 +42,10 @@ async function evaluateBare(
   const record = (error: unknown) => failures.push(String((error as Error)?.message ?? error));
   process.on("unhandledRejection", record);
   try {
-    build();
-    await settle();
+    await withoutStackTraces(async () => {
+      build();
+      await settle();
+    });
   } finally {
     process.off("unhandledRejection", record);
   }

@@ -312,14 +312,21 @@ export async function evaluate<T>(
 ): Promise<{ result: T; registrations: readonly Registration[] }> {
   useStack(stack, preview);
   resetRegistrations();
+  return withoutStackTraces(async () => {
+    const result = build();
+    return { result, registrations: await settle() };
+  });
+}
+
+/** Runs `work` with the stack traces Pulumi takes per promise and resource switched off. */
+export async function withoutStackTraces<T>(work: () => Promise<T>): Promise<T> {
   const { stackTraceLimit, prepareStackTrace } = Error;
   Error.stackTraceLimit = 0;
   // V8's own formatting: ts-node's source-mapping formatter would map every frame of the
   // full-depth trace Pulumi takes for each resource's source position.
   Error.prepareStackTrace = undefined;
   try {
-    const result = build();
-    return { result, registrations: await settle() };
+    return await work();
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
     Error.prepareStackTrace = prepareStackTrace;

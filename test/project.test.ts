@@ -19,7 +19,11 @@ describe("Pulumi.yaml", () => {
     expect(project.name).to.equal("graasp");
     expect(project.runtime).to.deep.equal({
       name: "nodejs",
-      options: { typescript: true, packagemanager: "npm" },
+      options: {
+        typescript: true,
+        packagemanager: "npm",
+        nodeargs: "--max-semi-space-size=128",
+      },
     });
   });
 
