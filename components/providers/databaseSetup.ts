@@ -7,7 +7,6 @@ import {
   TaskRunArgs,
   TaskRunInputs,
   TaskRunPurpose,
-  TaskRunRecord,
 } from "./taskRun";
 
 export interface DatabaseSetupArgs extends TaskRunArgs {
@@ -24,8 +23,6 @@ export interface DatabaseSetupInputs extends TaskRunInputs {
   readonly instanceId: string;
   readonly databases: string[];
 }
-
-export interface DatabaseSetupOutputs extends DatabaseSetupInputs, TaskRunRecord {}
 
 export const DATABASE_SETUP_STARTED_BY = "graasp-database-setup";
 
