@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MIGRATION_PURPOSE } from "./migrationRun";
 import {
+  emptyInputFailures,
   oneOffTaskProvider,
   TASK_RUN_INPUT_KEYS,
   TASK_RUN_OUTPUTS,
@@ -36,12 +37,7 @@ export const INITIAL_MIGRATION_PURPOSE: TaskRunPurpose<InitialMigrationInputs> =
 export function checkInitialMigrationInputs(
   news: Partial<InitialMigrationInputs>,
 ): pulumi.dynamic.CheckFailure[] {
-  const failures: pulumi.dynamic.CheckFailure[] = [];
-  if (news.instanceId === "")
-    failures.push({ property: "instanceId", reason: "`instanceId` must not be empty." });
-  if (news.appVersion === "")
-    failures.push({ property: "appVersion", reason: "`appVersion` must not be empty." });
-  return failures;
+  return emptyInputFailures(news, ["instanceId", "appVersion"]);
 }
 
 // One object for the whole process: Pulumi serializes its closure once. Exported for tests.

@@ -6,6 +6,8 @@ import {
   DEFAULT_TASK_TIMEOUT_MINUTES,
   diffTaskRun,
   checkTaskRunInputs,
+  emptyInputFailures,
+  NOTHING_RAN_ADVICE,
   OneOffTaskRunner,
   oneOffTaskProvider,
   TASK_RUN_INPUT_KEYS,
@@ -46,8 +48,7 @@ export const MIGRATION_PURPOSE: TaskRunPurpose<MigrationRunInputs> = {
   defaultTimeoutMinutes: DEFAULT_MIGRATION_TIMEOUT_MINUTES,
   adviceWhenRan:
     "The database may be partly migrated: read the log, restore the pre-release snapshot if needed, fix the cause, then run `pulumi up` again to start a new migration.",
-  adviceWhenNotRan:
-    "Nothing ran against the database: fix the cause (image, network, secrets or task definition), then run `pulumi up` again.",
+  adviceWhenNotRan: NOTHING_RAN_ADVICE,
 };
 
 /**
@@ -69,9 +70,7 @@ export function checkMigrationRunInputs(
 }
 
 function appVersionFailures(news: Partial<MigrationRunInputs>): pulumi.dynamic.CheckFailure[] {
-  return news.appVersion === ""
-    ? [{ property: "appVersion", reason: "`appVersion` must not be empty." }]
-    : [];
+  return emptyInputFailures(news, ["appVersion"]);
 }
 
 /** Runs one migration task to completion and returns its inputs with the record of the run. */

@@ -101,6 +101,9 @@ export interface TaskRunPurpose<I extends TaskRunInputs = TaskRunInputs> {
 }
 
 export const DEFAULT_TASK_TIMEOUT_MINUTES = 60;
+/** What a failure says when the task never ran its command, whatever its purpose. */
+export const NOTHING_RAN_ADVICE =
+  "Nothing ran against the database: fix the cause (image, network, secrets or task definition), then run `pulumi up` again.";
 export const LOG_TAIL_LINES = 20;
 
 export const TASK_RUN_INPUT_KEYS = [
@@ -122,6 +125,16 @@ export const TASK_RUN_INPUT_KEYS = [
 export function taskFamilyOf(taskDefinitionArn: string): string {
   const nameAndRevision = taskDefinitionArn.split("/").pop() ?? taskDefinitionArn;
   return nameAndRevision.split(":")[0];
+}
+
+/** A failure for each of `keys` given as the empty string (identifiers, versions). */
+export function emptyInputFailures<K extends string>(
+  news: Partial<Record<K, unknown>>,
+  keys: readonly K[],
+): CheckFailure[] {
+  return keys
+    .filter((key) => news[key] === "")
+    .map((key) => ({ property: key, reason: `\`${key}\` must not be empty.` }));
 }
 
 /** Failures common to every one-off task: subnets, timeout, drain. */
