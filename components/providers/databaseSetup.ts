@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PREVIEW_UNKNOWN } from "./awsClients";
+import { emptyInputFailures, PREVIEW_UNKNOWN } from "./awsClients";
 import {
-  emptyInputFailures,
   NOTHING_RAN_ADVICE,
   oneOffTaskProvider,
   TASK_RUN_INPUT_KEYS,

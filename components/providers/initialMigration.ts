@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import { emptyInputFailures } from "./awsClients";
 import { MIGRATION_PURPOSE } from "./migrationRun";
 import {
-  emptyInputFailures,
   oneOffTaskProvider,
   TASK_RUN_INPUT_KEYS,
   TASK_RUN_OUTPUTS,

@@ -1,12 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
-import { Clock, systemClock } from "./awsClients";
+import { Clock, emptyInputFailures, systemClock } from "./awsClients";
 import {
   DEFAULT_TASK_TIMEOUT_MINUTES,
   diffTaskRun,
   checkTaskRunInputs,
-  emptyInputFailures,
   NOTHING_RAN_ADVICE,
   OneOffTaskRunner,
   oneOffTaskProvider,

@@ -127,16 +127,6 @@ export function taskFamilyOf(taskDefinitionArn: string): string {
   return nameAndRevision.split(":")[0];
 }
 
-/** A failure for each of `keys` given as the empty string (identifiers, versions). */
-export function emptyInputFailures<K extends string>(
-  news: Partial<Record<K, unknown>>,
-  keys: readonly K[],
-): CheckFailure[] {
-  return keys
-    .filter((key) => news[key] === "")
-    .map((key) => ({ property: key, reason: `\`${key}\` must not be empty.` }));
-}
-
 /** Failures common to every one-off task: subnets, timeout, drain. */
 export function checkTaskRunInputs(news: Partial<TaskRunInputs>): CheckFailure[] {
   const failures: CheckFailure[] = [];
