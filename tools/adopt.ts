@@ -12,7 +12,7 @@ import { ConfigError } from "../config";
 import { createPlatform } from "../platform";
 import { evaluate } from "../test/mocks";
 import { ADOPT_GROUPS, AdoptError, importFile } from "./adoptPlan";
-import { CommandSpec, EXIT, UsageError, helpText, parseArgs, usageMessage } from "./cli";
+import { CommandSpec, EXIT, UsageError, failureExit, helpText, parseArgs } from "./cli";
 import { STACK_NAME } from "./plan";
 import { configIn } from "./planModel";
 import { StackFileError, hidePlaceholders, hideSecretValues, readStackConfig } from "./stackFile";
@@ -100,20 +100,13 @@ export async function runAdopt(argv: readonly string[], io: AdoptIo): Promise<nu
     );
     return EXIT.ok;
   } catch (error) {
-    if (error instanceof UsageError) {
-      err(usageMessage(error, ADOPT_COMMAND));
-      return EXIT.usage;
-    }
-    if (
-      error instanceof StackFileError ||
-      error instanceof ConfigError ||
-      error instanceof AdoptError
-    ) {
-      err(`error: ${error.message}\n`);
-      return EXIT.usage;
-    }
-    err(`The program failed under mocks: ${(error as Error).stack ?? String(error)}\n`);
-    return EXIT.failed;
+    return failureExit(
+      error,
+      ADOPT_COMMAND,
+      err,
+      [StackFileError, ConfigError, AdoptError],
+      "error: ",
+    );
   }
 }
 
