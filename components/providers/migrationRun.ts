@@ -4,8 +4,6 @@ import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { Clock, emptyInputFailures, systemClock } from "./awsClients";
 import {
   DEFAULT_TASK_TIMEOUT_MINUTES,
-  diffTaskRun,
-  checkTaskRunInputs,
   NOTHING_RAN_ADVICE,
   OneOffTaskRunner,
   oneOffTaskProvider,
@@ -50,24 +48,6 @@ export const MIGRATION_PURPOSE: TaskRunPurpose<MigrationRunInputs> = {
   adviceWhenNotRan: NOTHING_RAN_ADVICE,
 };
 
-/**
- * Only a new `appVersion` runs the migration again. Any other change (a new task definition
- * revision, other subnets, other services to drain) is an update that keeps the record of the
- * run that already happened.
- */
-export function diffMigrationRun(
-  olds: Partial<MigrationRunOutputs>,
-  news: Partial<MigrationRunInputs>,
-): pulumi.dynamic.DiffResult {
-  return diffTaskRun(["appVersion"], INPUT_KEYS, olds, news);
-}
-
-export function checkMigrationRunInputs(
-  news: Partial<MigrationRunInputs>,
-): pulumi.dynamic.CheckFailure[] {
-  return [...appVersionFailures(news), ...checkTaskRunInputs(news)];
-}
-
 function appVersionFailures(news: Partial<MigrationRunInputs>): pulumi.dynamic.CheckFailure[] {
   return emptyInputFailures(news, ["appVersion"]);
 }
@@ -94,6 +74,9 @@ export class MigrationRunner {
 export const migrationRunProvider = oneOffTaskProvider<MigrationRunInputs>({
   purpose: MIGRATION_PURPOSE,
   inputKeys: INPUT_KEYS,
+  // Only a new `appVersion` runs the migration again. Any other change (a new task definition
+  // revision, other subnets, other services to drain) is an update that keeps the record of
+  // the run that already happened.
   triggers: ["appVersion"],
   check: appVersionFailures,
 });
