@@ -35,6 +35,7 @@ import {
   defaultBucketNames,
 } from "./components/edge";
 import {
+  ACM_CERTIFICATE_PATTERN,
   bucketNameProblems,
   cdnCertificateProblems,
   hostedZoneIdProblems,
@@ -321,7 +322,6 @@ export const CONFIG_KEYS = [
 
 const DOMAIN_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
-const CERTIFICATE_PATTERN = /^arn:aws:acm:([a-z0-9-]+):(\d{12}):certificate\/[0-9a-f-]{36}$/;
 const REGISTRY_PATTERN = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9._-]+)*$/;
 const RELEASE_TAG_PATTERN = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/;
 const EMAIL_PATTERN = /^[^@\s]+@([a-z0-9-]+\.)+[a-z]{2,63}$/;
@@ -407,10 +407,10 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
   const domain = reader.matching("domain", DOMAIN_PATTERN, "is not a valid lower-case DNS name");
   const certificateArn = reader.matching(
     "certificateArn",
-    CERTIFICATE_PATTERN,
+    ACM_CERTIFICATE_PATTERN,
     "is not an ACM certificate ARN",
   );
-  const certificateRegion = certificateArn?.match(CERTIFICATE_PATTERN)?.[1];
+  const certificateRegion = certificateArn?.match(ACM_CERTIFICATE_PATTERN)?.[1];
   if (certificateRegion && region && certificateRegion !== region)
     problems.push(
       `\`graasp:certificateArn\` is in region ${certificateRegion} but the stack deploys to ${region} ` +

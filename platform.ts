@@ -34,7 +34,7 @@ import { GraaspLoadBalancer } from "./components/loadBalancer";
 import { MaintenancePage, bypassConditions } from "./components/maintenance";
 import { GraaspCdn } from "./components/cdn";
 import { GraaspDns } from "./components/dns";
-import { SITES, servedHosts } from "./components/edge";
+import { SITES, repositoryRole, servedHosts } from "./components/edge";
 import { GraaspRegistry } from "./components/registry";
 import { GraaspStorage } from "./components/storage";
 import { dockerHubCachePrefix } from "./components/naming";
@@ -104,13 +104,13 @@ export function createPlatform(config: GraaspConfig): PlatformOutputs {
     appVersion: config.appVersion,
     dockerHubCachePrefix: dockerHubCachePrefix(config.stack),
   };
-  // Graasp's images come from the repositories `graasp:repositories` names (keyed by the
-  // catalog repository's last segment, as components/edge.ts creates them).
+  // Graasp's images come from the repositories `graasp:repositories` names (keyed by role, as
+  // components/edge.ts creates them).
   const sourceOf = (image: ImageSource): ImageSource =>
     image.registry === "graasp"
       ? {
           ...image,
-          repository: config.repositories[image.repository.split("/").pop()!] ?? image.repository,
+          repository: config.repositories[repositoryRole(image.repository)] ?? image.repository,
         }
       : image;
   const imagesOf = (entry: TaskEntry): Record<string, string> =>

@@ -206,8 +206,3 @@ export function alarmSpecs(
   );
   return specs;
 }
-
-/** Billable alarm metrics: AWS charges a metric-math alarm per metric it reads. */
-export function alarmMetricCount(spec: Pick<AlarmSpec, "metrics">): number {
-  return spec.metrics.length;
-}

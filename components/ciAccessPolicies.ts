@@ -279,7 +279,10 @@ export function previewReadPolicy(stateBucket: string): PolicyDocument {
   };
 }
 
-/** Reads of users' files, log events and secret values: denied to the preview role. */
+/**
+ * Reads of users' files, log events, secret values and KeyValueStore entries (the maintenance
+ * bypass token lives there): denied to the preview role, whatever a managed policy allows.
+ */
 export const USER_DATA_READS = [
   "s3:GetObject*",
   "s3:ListBucket*",
@@ -291,4 +294,6 @@ export const USER_DATA_READS = [
   "logs:StartLiveTail",
   "secretsmanager:GetSecretValue",
   "secretsmanager:BatchGetSecretValue",
+  "cloudfront-keyvaluestore:GetKey",
+  "cloudfront-keyvaluestore:ListKeys",
 ] as const;

@@ -128,7 +128,12 @@ export function cdnReadPolicy(bucketName: string, distributionArn: string): obje
   };
 }
 
-/** Repositories the catalog's Graasp images are pulled from, keyed by their last path segment. */
+/** The role a catalog repository is configured under: its last path segment (`graasp/admin` → `admin`). */
+export function repositoryRole(repository: string): string {
+  return repository.split("/").pop()!;
+}
+
+/** Repositories the catalog's Graasp images are pulled from, keyed by their role. */
 export function catalogRepositories(): Record<string, string> {
   const repositories = Object.values(SERVICE_CATALOG)
     .flatMap((entry) => entry.containers)
@@ -136,7 +141,7 @@ export function catalogRepositories(): Record<string, string> {
       container.image.registry === "graasp" ? [container.image.repository] : [],
     );
   return Object.fromEntries(
-    [...new Set(repositories)].map((repository) => [repository.split("/").pop()!, repository]),
+    [...new Set(repositories)].map((repository) => [repositoryRole(repository), repository]),
   );
 }
 

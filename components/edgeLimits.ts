@@ -13,7 +13,9 @@ export const KVS_MAX_KEY_BYTES = 512;
 export const KVS_MAX_VALUE_BYTES = 1024;
 const KVS_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
-const CERTIFICATE_PATTERN = /^arn:aws:acm:([a-z0-9-]+):(\d{12}):certificate\/[0-9a-f-]{1,64}$/;
+/** An ACM certificate ARN (its id is a UUID); group 1 is the region. */
+export const ACM_CERTIFICATE_PATTERN =
+  /^arn:aws:acm:([a-z0-9-]+):(\d{12}):certificate\/[0-9a-f-]{36}$/;
 /** Route 53 hosted zone ids: `Z` and upper-case letters or digits, at most 32 characters. */
 const HOSTED_ZONE_PATTERN = /^Z[A-Z0-9]{1,31}$/;
 const REPOSITORY_PATTERN =
@@ -42,7 +44,7 @@ export function bucketNameProblems(name: string): string[] {
 
 /** Why a CloudFront viewer certificate ARN is unusable, or `[]`. */
 export function cdnCertificateProblems(arn: string): string[] {
-  const region = arn.match(CERTIFICATE_PATTERN)?.[1];
+  const region = arn.match(ACM_CERTIFICATE_PATTERN)?.[1];
   if (region === undefined) return ["is not an ACM certificate ARN"];
   if (region !== "us-east-1")
     return [`is in region ${region}; CloudFront only uses ACM certificates from us-east-1`];

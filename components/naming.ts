@@ -39,10 +39,6 @@ export function taskFamily(stack: string, task: TaskName): string {
   return `${resourcePrefix(stack)}-${task}`;
 }
 
-export function bucketName(stack: string, purpose: "file-items" | "h5p"): string {
-  return `${resourcePrefix(stack)}-${purpose}`;
-}
-
 /** Account id of an ECR registry host (`<account>.dkr.ecr.<region>.amazonaws.com`), if it is one. */
 export function ecrAccountId(registry: string): string | undefined {
   return registry.match(/^(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\/|$)/)?.[1];

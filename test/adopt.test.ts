@@ -5,6 +5,8 @@
  * the import shows that, and the runbook stops there if anything would be replaced.
  */
 import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { AdoptableRegistration, adoptable, importFile } from "../tools/adoptPlan";
 import { runAdopt } from "../tools/adopt";
@@ -269,5 +271,30 @@ describe("adoption import file", function () {
       /^error: "graasp-prod-apps" is not an adoptable resource of this program\. Adoptable: buckets, repositories, records/,
     );
     expect(printed).to.deep.equal([]);
+  });
+
+  it("never prints a secret value the stack file holds in plain text", async () => {
+    const root = path.resolve(__dirname, "..");
+    const projectDir = fs.mkdtempSync(path.join(os.tmpdir(), "graasp-adopt-"));
+    fs.copyFileSync(path.join(root, "Pulumi.yaml"), path.join(projectDir, "Pulumi.yaml"));
+    fs.writeFileSync(
+      path.join(projectDir, "Pulumi.production.yaml"),
+      fs.readFileSync(path.join(root, "Pulumi.production.yaml"), "utf8") +
+        "  graasp:secrets:\n    JWT_SECRET: plain-text-jwt-secret-value\n",
+    );
+    const errors: string[] = [];
+    const io = {
+      projectDir,
+      out: () => undefined,
+      err: (text: string) => errors.push(text),
+      writeFile: () => undefined,
+    };
+    expect(
+      await runAdopt(["--stack", "production", "--only", "plain-text-jwt-secret-value"], io),
+    ).to.equal(2);
+    expect(errors.join("")).to.match(
+      /^error: "\[secret\]" is not an adoptable resource of this program\. Adoptable: /,
+    );
+    expect(errors.join("")).to.not.include("plain-text-jwt-secret-value");
   });
 });

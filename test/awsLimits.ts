@@ -17,6 +17,7 @@ import {
 export { T };
 
 import { edgeLimitViolations } from "../components/edgeLimits";
+import { taskFamilyOf } from "../components/providers/taskRun";
 
 export interface RegisteredResource {
   readonly type: string;
@@ -241,11 +242,7 @@ export const checkContainerPorts: LimitCheck = (resources) =>
     return problems.map((problem) => `${label(task)}: ${problem}`);
   });
 
-/** `arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>`, or `family[:revision]`. */
-export function taskFamilyOf(taskDefinition: unknown): string {
-  const text = String(taskDefinition ?? "");
-  return text.slice(text.lastIndexOf("/") + 1).replace(/:\d+$/, "");
-}
+export { taskFamilyOf };
 
 export const checkServiceConnectPorts: LimitCheck = (resources) => {
   const portNames = new Map<string, Set<string>>(
@@ -255,7 +252,7 @@ export const checkServiceConnectPorts: LimitCheck = (resources) => {
     ]),
   );
   return ofType(resources, T.service).flatMap((service) => {
-    const family = taskFamilyOf(service.inputs.taskDefinition);
+    const family = taskFamilyOf(String(service.inputs.taskDefinition ?? ""));
     const known = portNames.get(family);
     return list(service.inputs.serviceConnectConfiguration?.services).flatMap((entry: Props) => {
       if (known?.has(entry.portName)) return [];

@@ -12,7 +12,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { BENCH_COMMAND } from "../tools/bench";
-import { CommandSpec, EXIT, UsageError, helpText, parseArgs } from "../tools/cli";
+import { CommandSpec, EXIT, UsageError, failureExit, helpText, parseArgs } from "../tools/cli";
 import { PLAN_COMMAND, runPlan } from "../tools/plan";
 import { COMMANDS, run } from "../tools/run";
 import { TRANSITIONS_COMMAND, runTransitions } from "../tools/transitions";
@@ -201,5 +201,35 @@ describe("tool command lines: the entry point", () => {
     expect(stderr.err()).to.equal(
       'error: unknown command "deploy"; expected one of plan, transitions, bench, adopt.\n',
     );
+  });
+});
+
+describe("failureExit", () => {
+  class InputError extends Error {}
+  const printed: string[] = [];
+  const print = (text: string) => printed.push(text);
+  beforeEach(() => (printed.length = 0));
+
+  it("prints a usage error with the usage line and exits 2", () => {
+    expect(
+      failureExit(new UsageError("Missing --stack <name>."), PLAN_COMMAND, print, []),
+    ).to.equal(EXIT.usage);
+    expect(printed).to.deep.equal([
+      `error: Missing --stack <name>.\nUsage: ${PLAN_COMMAND.usage}\nRun with --help for every option.\n`,
+    ]);
+  });
+
+  it("prints an input error's message after the prefix and exits 2", () => {
+    expect(
+      failureExit(new InputError("bad file"), PLAN_COMMAND, print, [InputError], "error: "),
+    ).to.equal(EXIT.usage);
+    expect(printed).to.deep.equal(["error: bad file\n"]);
+  });
+
+  it("reports anything else as the program's failure, with its stack, and exits 3", () => {
+    const error = new Error("boom");
+    expect(failureExit(error, PLAN_COMMAND, print, [InputError])).to.equal(EXIT.failed);
+    expect(printed).to.deep.equal([`The program failed under mocks: ${error.stack}\n`]);
+    expect(EXIT.failed).to.equal(3);
   });
 });

@@ -208,13 +208,15 @@ describe("db-shell", function () {
   it("rejects bad arguments and outputs with exit code 2", () => {
     const cases: [string[], unknown, string][] = [
       [[], {}, "Missing --stack <name>."],
-      [["--stack"], {}, "--stack needs a value."],
+      [["--stack"], {}, "--stack needs a value: --stack <name>."],
       [
         ["--stack", "a b"],
         {},
         '--stack "a b" is not a stack name (letters, digits, ".", "_", "-").',
       ],
-      [["--stack", "x", "--shell"], {}, 'Unknown argument "--shell".'],
+      [["--stack", "x", "--shell"], {}, "Unknown option --shell."],
+      [["--stack", "x", "--stack", "y"], {}, "--stack is given twice."],
+      [["--stack", "x", "psql"], {}, 'Unexpected argument "psql" (options start with --).'],
       [
         ["--stack", "production"],
         { url: "https://graasp.org" },

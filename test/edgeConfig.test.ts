@@ -87,6 +87,18 @@ describe("config: buckets, CDN, DNS and repositories", () => {
     ]);
   });
 
+  it("accepts the same certificate ARNs for CloudFront as for the load balancer: ACM ids are UUIDs", () => {
+    const shortId = "arn:aws:acm:us-east-1:123456789012:certificate/7f6e5d4c";
+    const fix =
+      "Fix: pulumi config set cdnCertificateArn arn:aws:acm:us-east-1:<account>:certificate/<id> (or pulumi config rm cdnCertificateArn to leave the CloudFront sites out)";
+    expect(problemsOf({ cdnCertificateArn: shortId })).to.deep.equal([
+      `\`graasp:cdnCertificateArn\` is "${shortId}", which is not an ACM certificate ARN. ${fix}`,
+    ]);
+    expect(
+      problemsOf({ certificateArn: shortId.replace("us-east-1", "eu-central-2") }),
+    ).to.have.length(1);
+  });
+
   it("reports a dns object without a zone and a bucket name that is too short", () => {
     expect(
       problemsOf({ dns: JSON.stringify({}), buckets: JSON.stringify({ h5p: "h5" }) }),

@@ -23,8 +23,6 @@ import {
 } from "@aws-sdk/client-cloudwatch-logs";
 import { PREVIEW_UNKNOWN } from "../components/providers/awsClients";
 import {
-  checkMigrationRunInputs,
-  diffMigrationRun,
   MigrationRunInputs,
   MigrationRunner,
   migrationRunProvider,
@@ -94,6 +92,16 @@ function launchWith(...tasks: Task[]): void {
 
 function sentCommands(): string[] {
   return [...ecs.calls(), ...logs.calls()].map((call) => call.args[0].constructor.name);
+}
+
+/** What Pulumi asks the provider: the diff of a recorded run against new inputs. */
+function diffMigrationRun(olds: object, news: object) {
+  return migrationRunProvider.diff!("task", olds as never, news as never);
+}
+
+/** The failures the provider's check reports for new inputs. */
+async function checkMigrationRunInputs(news: object) {
+  return (await migrationRunProvider.check!({} as never, news as never)).failures ?? [];
 }
 
 function runner(clock = new FakeClock()): MigrationRunner {
@@ -418,25 +426,25 @@ describe("MigrationRun provider", () => {
     });
   });
 
-  describe("diffMigrationRun", () => {
+  describe("migrationRunProvider.diff", () => {
     const olds = { ...INPUTS, ...RUN_OUTPUTS };
 
-    it("reports no change when nothing changed, ignoring the serialized provider", () => {
+    it("reports no change when nothing changed, ignoring the serialized provider", async () => {
       expect(
-        diffMigrationRun(olds, { ...INPUTS, __provider: "new code" } as MigrationRunInputs),
+        await diffMigrationRun(olds, { ...INPUTS, __provider: "new code" } as MigrationRunInputs),
       ).to.deep.equal({
         changes: false,
       });
     });
 
-    it("replaces, and so runs again, only when appVersion changes", () => {
-      expect(diffMigrationRun(olds, { ...INPUTS, appVersion: "v1.67.0" })).to.deep.equal({
+    it("replaces, and so runs again, only when appVersion changes", async () => {
+      expect(await diffMigrationRun(olds, { ...INPUTS, appVersion: "v1.67.0" })).to.deep.equal({
         changes: true,
         replaces: ["appVersion"],
       });
     });
 
-    it("updates without replacing for any other change", () => {
+    it("updates without replacing for any other change", async () => {
       const others: Partial<MigrationRunInputs>[] = [
         { taskDefinitionArn: "arn:aws:ecs:eu-central-2:123456789012:task-definition/migrate:8" },
         { subnetIds: ["subnet-public-a"] },
@@ -447,36 +455,40 @@ describe("MigrationRun provider", () => {
         { drain: DRAIN },
       ];
       for (const change of others) {
-        expect(diffMigrationRun(olds, { ...INPUTS, ...change })).to.deep.equal({ changes: true });
+        expect(await diffMigrationRun(olds, { ...INPUTS, ...change })).to.deep.equal({
+          changes: true,
+        });
       }
     });
 
-    it("never runs the migration again for a new drain", () => {
+    it("never runs the migration again for a new drain", async () => {
       const withDrain = { ...olds, drain: DRAIN };
       const news = { ...INPUTS, drain: { ...DRAIN, serviceNames: ["core"] } };
-      expect(diffMigrationRun(withDrain, news)).to.deep.equal({ changes: true });
-      expect(diffMigrationRun(withDrain, INPUTS)).to.deep.equal({ changes: true });
-      expect(diffMigrationRun(withDrain, { ...INPUTS, drain: DRAIN })).to.deep.equal({
+      expect(await diffMigrationRun(withDrain, news)).to.deep.equal({ changes: true });
+      expect(await diffMigrationRun(withDrain, INPUTS)).to.deep.equal({ changes: true });
+      expect(await diffMigrationRun(withDrain, { ...INPUTS, drain: DRAIN })).to.deep.equal({
         changes: false,
       });
     });
 
-    it("plans a replacement when appVersion is unknown during preview", () => {
-      expect(diffMigrationRun(olds, { ...INPUTS, appVersion: PREVIEW_UNKNOWN })).to.deep.equal({
+    it("plans a replacement when appVersion is unknown during preview", async () => {
+      expect(
+        await diffMigrationRun(olds, { ...INPUTS, appVersion: PREVIEW_UNKNOWN }),
+      ).to.deep.equal({
         changes: true,
         replaces: ["appVersion"],
       });
     });
   });
 
-  describe("checkMigrationRunInputs", () => {
-    it("accepts valid inputs", () => {
-      expect(checkMigrationRunInputs({ ...INPUTS, timeoutMinutes: 90 })).to.deep.equal([]);
+  describe("migrationRunProvider.check", () => {
+    it("accepts valid inputs", async () => {
+      expect(await checkMigrationRunInputs({ ...INPUTS, timeoutMinutes: 90 })).to.deep.equal([]);
     });
 
-    it("rejects a drain whose service names are not a list", () => {
+    it("rejects a drain whose service names are not a list", async () => {
       const drain = { clusterArn: CLUSTER, serviceNames: "core" } as unknown as typeof DRAIN;
-      expect(checkMigrationRunInputs({ ...INPUTS, drain })).to.deep.equal([
+      expect(await checkMigrationRunInputs({ ...INPUTS, drain })).to.deep.equal([
         {
           property: "drain",
           reason: '`drain.serviceNames` must be a list of ECS service names, not "core".',
@@ -484,9 +496,14 @@ describe("MigrationRun provider", () => {
       ]);
     });
 
-    it("rejects an empty version, no subnets and a non-positive timeout", () => {
+    it("rejects an empty version, no subnets and a non-positive timeout", async () => {
       expect(
-        checkMigrationRunInputs({ ...INPUTS, appVersion: "", subnetIds: [], timeoutMinutes: -1 }),
+        await checkMigrationRunInputs({
+          ...INPUTS,
+          appVersion: "",
+          subnetIds: [],
+          timeoutMinutes: -1,
+        }),
       ).to.deep.equal([
         { property: "appVersion", reason: "`appVersion` must not be empty." },
         { property: "subnetIds", reason: "`subnetIds` needs at least one subnet." },
@@ -499,7 +516,7 @@ describe("MigrationRun provider", () => {
   });
 
   describe("taskFamilyOf", () => {
-    it("reads the family from an ARN, a family:revision or a bare family", () => {
+    it("reads the family from an ARN, a family:revision or a bare family", async () => {
       expect(taskFamilyOf(TASK_DEFINITION)).to.equal("migrate");
       expect(taskFamilyOf("migrate:7")).to.equal("migrate");
       expect(taskFamilyOf("migrate")).to.equal("migrate");

@@ -94,6 +94,13 @@ for (const stack of STACKS)
 
     it("registers no autoscaling target whose bounds could restart a stopped client", async () => {
       const { registrations } = await scenario(stack, "stopped");
+      // The autoscaled services keep their targets: the loop below checks each of them.
+      expect(
+        registrations
+          .filter((r) => r.type === TARGET)
+          .map((r) => r.name)
+          .sort(),
+      ).to.deep.equal(["core-scaling", "library-scaling", "workers-scaling"]);
       for (const target of registrations.filter((r) => r.type === TARGET))
         expect([target.inputs.minCapacity, target.inputs.maxCapacity], target.name).to.deep.equal([
           0, 0,

@@ -31,6 +31,7 @@ import {
   previewBackendVariableName,
   previewRegionVariableName,
   previewRoleVariableName,
+  stateLockPrefix,
 } from "../components/ciAccessPolicies";
 
 interface Step {
@@ -1285,6 +1286,14 @@ describe("workflows: interrupted runs", function () {
       "Cancelled: pulumi finishes the operations in flight, then stops.\n",
     );
     sandbox.remove();
+  });
+
+  it("looks for locks where the backend writes them, in every workflow that reports them", () => {
+    const prefixLine = `prefix="${stateLockPrefix("${STACK}")}"`;
+    const holders = FILES.filter((file) => TEXT[file].includes(".pulumi/locks/"));
+    expect(holders).to.deep.equal(["deploy.yml", "state.yml"]);
+    expect(holders.map((file) => TEXT[file].split(prefixLine).length - 1)).to.deep.equal([2, 1]);
+    expect(stateLockPrefix("staging")).to.equal(".pulumi/locks/organization/graasp/staging/");
   });
 
   interface ReportCase {

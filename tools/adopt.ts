@@ -12,10 +12,10 @@ import { ConfigError } from "../config";
 import { createPlatform } from "../platform";
 import { evaluate } from "../test/mocks";
 import { ADOPT_GROUPS, AdoptError, importFile } from "./adoptPlan";
-import { CommandSpec, EXIT, UsageError, helpText, parseArgs, usageMessage } from "./cli";
+import { CommandSpec, EXIT, UsageError, failureExit, helpText, parseArgs } from "./cli";
 import { STACK_NAME } from "./plan";
 import { configIn } from "./planModel";
-import { StackFileError, hidePlaceholders, readStackConfig } from "./stackFile";
+import { StackFileError, hidePlaceholders, hideSecretValues, readStackConfig } from "./stackFile";
 
 export const ADOPT_COMMAND: CommandSpec = {
   usage: "npm run -s adopt -- --stack <name> [options]",
@@ -66,7 +66,9 @@ export interface AdoptIo {
 }
 
 export async function runAdopt(argv: readonly string[], io: AdoptIo): Promise<number> {
-  const err = (text: string) => io.err(hidePlaceholders(text));
+  // As in the plan: nothing printed shows a secret value the stack file holds in plain text.
+  let secretValues: readonly string[] = [];
+  const err = (text: string) => io.err(hidePlaceholders(hideSecretValues(text, secretValues)));
   try {
     const args = parseArgs(argv, ADOPT_COMMAND);
     if (args.help) {
@@ -80,6 +82,7 @@ export async function runAdopt(argv: readonly string[], io: AdoptIo): Promise<nu
       .map((entry) => entry.trim())
       .filter((entry) => entry !== "");
     const stackConfig = readStackConfig(io.projectDir, stack);
+    secretValues = stackConfig.secretValues;
     const config = configIn(stackConfig);
     const { registrations } = await evaluate(stack, () => createPlatform(config));
     const adoption = importFile(registrations, { only, zoneId: args.values.get("--zone-id") });
@@ -97,20 +100,13 @@ export async function runAdopt(argv: readonly string[], io: AdoptIo): Promise<nu
     );
     return EXIT.ok;
   } catch (error) {
-    if (error instanceof UsageError) {
-      err(usageMessage(error, ADOPT_COMMAND));
-      return EXIT.usage;
-    }
-    if (
-      error instanceof StackFileError ||
-      error instanceof ConfigError ||
-      error instanceof AdoptError
-    ) {
-      err(`error: ${error.message}\n`);
-      return EXIT.usage;
-    }
-    err(`The program failed under mocks: ${(error as Error).stack ?? String(error)}\n`);
-    return EXIT.failed;
+    return failureExit(
+      error,
+      ADOPT_COMMAND,
+      err,
+      [StackFileError, ConfigError, AdoptError],
+      "error: ",
+    );
   }
 }
 

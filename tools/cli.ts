@@ -129,6 +129,30 @@ export function helpText(spec: CommandSpec): string {
   ].join("\n");
 }
 
+/**
+ * How a command ends on an error, and its exit code: a usage error with its usage line; an
+ * error in what the command was given (`inputErrors`: the stack file, its configuration) as its
+ * message after `prefix`; anything else as a failure of the program, with its stack.
+ */
+export function failureExit(
+  error: unknown,
+  spec: CommandSpec,
+  print: (text: string) => void,
+  inputErrors: readonly (abstract new (...args: never[]) => Error)[],
+  prefix = "",
+): number {
+  if (error instanceof UsageError) {
+    print(usageMessage(error, spec));
+    return EXIT.usage;
+  }
+  if (inputErrors.some((kind) => error instanceof kind)) {
+    print(`${prefix}${(error as Error).message}\n`);
+    return EXIT.usage;
+  }
+  print(`The program failed under mocks: ${(error as Error).stack ?? String(error)}\n`);
+  return EXIT.failed;
+}
+
 /** The message for a usage error: the problem, then how to get help; exit code 2. */
 export function usageMessage(error: UsageError, spec: CommandSpec): string {
   return `error: ${error.message}\nUsage: ${spec.usage}\nRun with --help for every option.\n`;

@@ -12,6 +12,7 @@
  */
 import { spawnSync } from "child_process";
 import type { ToolboxAccess } from "../components/databaseRuns";
+import { CommandSpec, UsageError, parseArgs } from "./cli";
 
 export const USAGE = `Usage: npm run db-shell -- --stack <name> [--run]
 
@@ -43,30 +44,37 @@ export interface DbShellArgs {
   readonly help: boolean;
 }
 
+/** The command line, read by the tools' shared parser; its help is `USAGE`. */
+export const DB_SHELL_COMMAND: CommandSpec = {
+  usage: "npm run db-shell -- --stack <name> [--run]",
+  description: "Prints or runs the commands that open psql in the stack's toolbox task.",
+  options: [
+    {
+      name: "--stack",
+      value: "<name>",
+      help: "stack whose output `toolbox` is read with `pulumi stack output --json`",
+      pattern: {
+        regex: /^[A-Za-z0-9._-]+$/,
+        what: 'a stack name (letters, digits, ".", "_", "-")',
+      },
+    },
+    { name: "--run", help: "run the commands instead of printing them" },
+  ],
+};
+
 export function parseDbShellArgs(argv: readonly string[]): DbShellArgs {
-  let stack: string | undefined;
-  let run = false;
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const argument = argv[i];
-    if (argument === "--help" || argument === "-h") help = true;
-    else if (argument === "--run") run = true;
-    else if (argument === "--stack" || argument.startsWith("--stack=")) {
-      const value = argument === "--stack" ? argv[++i] : argument.slice("--stack=".length);
-      if (value === undefined || value.startsWith("--"))
-        throw new DbShellError("--stack needs a value.", 2);
-      if (stack !== undefined) throw new DbShellError("--stack is given twice.", 2);
-      stack = value;
-    } else throw new DbShellError(`Unknown argument "${argument}".`, 2);
+  let parsed;
+  try {
+    parsed = parseArgs(argv, DB_SHELL_COMMAND);
+  } catch (error) {
+    if (error instanceof UsageError) throw new DbShellError(error.message, 2);
+    throw error;
   }
-  if (help) return { stack: "", run, help };
+  const run = parsed.flags.has("--run");
+  if (parsed.help) return { stack: "", run, help: true };
+  const stack = parsed.values.get("--stack");
   if (stack === undefined) throw new DbShellError("Missing --stack <name>.", 2);
-  if (!/^[A-Za-z0-9._-]+$/.test(stack))
-    throw new DbShellError(
-      `--stack "${stack}" is not a stack name (letters, digits, ".", "_", "-").`,
-      2,
-    );
-  return { stack, run, help };
+  return { stack, run, help: false };
 }
 
 /** The `toolbox` output of `pulumi stack output --json`, checked field by field. */

@@ -13,7 +13,7 @@ import {
   isDeploymentState,
 } from "../components/deploymentStates";
 import { ConfigError, withStackFlag } from "../config";
-import { CommandSpec, EXIT, UsageError, helpText, parseArgs, usageMessage } from "./cli";
+import { CommandSpec, EXIT, UsageError, failureExit, helpText, parseArgs } from "./cli";
 import {
   configIn,
   evaluateState,
@@ -167,16 +167,7 @@ export async function runPlan(argv: readonly string[], io: PlanIo): Promise<numb
     out(renderPlan(evaluation, stackConfig, args.format, args.cost));
     return EXIT.ok;
   } catch (error) {
-    if (error instanceof UsageError) {
-      err(usageMessage(error, PLAN_COMMAND));
-      return EXIT.usage;
-    }
-    if (error instanceof StackFileError || error instanceof ConfigError) {
-      err(`${error.message}\n`);
-      return EXIT.usage;
-    }
-    err(`The program failed under mocks: ${(error as Error).stack ?? String(error)}\n`);
-    return EXIT.failed;
+    return failureExit(error, PLAN_COMMAND, err, [StackFileError, ConfigError]);
   }
 }
 

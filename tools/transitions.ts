@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { DEPLOYMENT_STATES } from "../components/deploymentStates";
 import { ConfigError } from "../config";
-import { CommandSpec, EXIT, UsageError, helpText, parseArgs, usageMessage } from "./cli";
+import { CommandSpec, EXIT, failureExit, helpText, parseArgs } from "./cli";
 import { passphraseFrom } from "./passphrase";
 import { STACK_NAME } from "./plan";
 import {
@@ -209,16 +209,10 @@ export async function runTransitions(argv: readonly string[], io: TransitionsIo)
       ? EXIT.statefulTouched
       : EXIT.ok;
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(usageMessage(error, TRANSITIONS_COMMAND));
-      return EXIT.usage;
-    }
-    if (error instanceof StackFileError || error instanceof ConfigError) {
-      io.err(hide(`${error.message}\n`));
-      return EXIT.usage;
-    }
-    io.err(hide(`The program failed under mocks: ${(error as Error).stack ?? String(error)}\n`));
-    return EXIT.failed;
+    return failureExit(error, TRANSITIONS_COMMAND, (text) => io.err(hide(text)), [
+      StackFileError,
+      ConfigError,
+    ]);
   }
 }
 

@@ -159,3 +159,13 @@ export function pickInputs<K extends string>(
 export function timeoutMsOf(timeoutMinutes: number | undefined, defaultMinutes: number): number {
   return (timeoutMinutes ?? defaultMinutes) * 60_000;
 }
+
+/** A failure for each of `keys` given as the empty string (identifiers, versions). */
+export function emptyInputFailures<K extends string>(
+  news: Partial<Record<K, unknown>>,
+  keys: readonly K[],
+): CheckFailure[] {
+  return keys
+    .filter((key) => news[key] === "")
+    .map((key) => ({ property: key, reason: `\`${key}\` must not be empty.` }));
+}

@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PREVIEW_UNKNOWN } from "./awsClients";
+import { emptyInputFailures, PREVIEW_UNKNOWN } from "./awsClients";
 import {
+  NOTHING_RAN_ADVICE,
   oneOffTaskProvider,
   TASK_RUN_INPUT_KEYS,
   TASK_RUN_OUTPUTS,
   TaskRunArgs,
   TaskRunInputs,
   TaskRunPurpose,
-  TaskRunRecord,
 } from "./taskRun";
 
 export interface DatabaseSetupArgs extends TaskRunArgs {
@@ -25,8 +25,6 @@ export interface DatabaseSetupInputs extends TaskRunInputs {
   readonly databases: string[];
 }
 
-export interface DatabaseSetupOutputs extends DatabaseSetupInputs, TaskRunRecord {}
-
 export const DATABASE_SETUP_STARTED_BY = "graasp-database-setup";
 
 const INPUT_KEYS = [...TASK_RUN_INPUT_KEYS, "instanceId", "databases"] as const;
@@ -43,16 +41,13 @@ export const DATABASE_SETUP_PURPOSE: TaskRunPurpose<DatabaseSetupInputs> = {
   defaultTimeoutMinutes: 15,
   adviceWhenRan:
     "The setup script is idempotent: read the log, fix the cause (a password the database refuses, a conflicting role or database), then run `pulumi up` again to run it again.",
-  adviceWhenNotRan:
-    "Nothing ran against the database: fix the cause (image, network, secrets or task definition), then run `pulumi up` again.",
+  adviceWhenNotRan: NOTHING_RAN_ADVICE,
 };
 
 export function checkDatabaseSetupInputs(
   news: Partial<DatabaseSetupInputs>,
 ): pulumi.dynamic.CheckFailure[] {
-  const failures: pulumi.dynamic.CheckFailure[] = [];
-  if (news.instanceId === "")
-    failures.push({ property: "instanceId", reason: "`instanceId` must not be empty." });
+  const failures = emptyInputFailures(news, ["instanceId"]);
   const databases = news.databases as unknown;
   const validList =
     databases === undefined ||

@@ -5,6 +5,7 @@ import {
   changedInputs,
   Clock,
   describeError,
+  emptyInputFailures,
   pickInputs,
   pollUntil,
   PollAttempt,
@@ -74,11 +75,10 @@ export function diffDeploymentCheck(
 export function checkDeploymentCheckInputs(
   news: Partial<DeploymentCheckInputs>,
 ): pulumi.dynamic.CheckFailure[] {
-  const failures = timeoutMinutesFailure(news.timeoutMinutes);
-  if (news.serviceName === "") {
-    failures.push({ property: "serviceName", reason: "`serviceName` must not be empty." });
-  }
-  return failures;
+  return [
+    ...timeoutMinutesFailure(news.timeoutMinutes),
+    ...emptyInputFailures(news, ["serviceName"]),
+  ];
 }
 
 /**

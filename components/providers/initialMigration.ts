@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { emptyInputFailures } from "./awsClients";
 import { MIGRATION_PURPOSE } from "./migrationRun";
 import {
   oneOffTaskProvider,
@@ -36,12 +37,7 @@ export const INITIAL_MIGRATION_PURPOSE: TaskRunPurpose<InitialMigrationInputs> =
 export function checkInitialMigrationInputs(
   news: Partial<InitialMigrationInputs>,
 ): pulumi.dynamic.CheckFailure[] {
-  const failures: pulumi.dynamic.CheckFailure[] = [];
-  if (news.instanceId === "")
-    failures.push({ property: "instanceId", reason: "`instanceId` must not be empty." });
-  if (news.appVersion === "")
-    failures.push({ property: "appVersion", reason: "`appVersion` must not be empty." });
-  return failures;
+  return emptyInputFailures(news, ["instanceId", "appVersion"]);
 }
 
 // One object for the whole process: Pulumi serializes its closure once. Exported for tests.

@@ -1,11 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
-import { Clock, systemClock } from "./awsClients";
+import { Clock, emptyInputFailures, systemClock } from "./awsClients";
 import {
   DEFAULT_TASK_TIMEOUT_MINUTES,
-  diffTaskRun,
-  checkTaskRunInputs,
+  NOTHING_RAN_ADVICE,
   OneOffTaskRunner,
   oneOffTaskProvider,
   TASK_RUN_INPUT_KEYS,
@@ -46,32 +45,11 @@ export const MIGRATION_PURPOSE: TaskRunPurpose<MigrationRunInputs> = {
   defaultTimeoutMinutes: DEFAULT_MIGRATION_TIMEOUT_MINUTES,
   adviceWhenRan:
     "The database may be partly migrated: read the log, restore the pre-release snapshot if needed, fix the cause, then run `pulumi up` again to start a new migration.",
-  adviceWhenNotRan:
-    "Nothing ran against the database: fix the cause (image, network, secrets or task definition), then run `pulumi up` again.",
+  adviceWhenNotRan: NOTHING_RAN_ADVICE,
 };
 
-/**
- * Only a new `appVersion` runs the migration again. Any other change (a new task definition
- * revision, other subnets, other services to drain) is an update that keeps the record of the
- * run that already happened.
- */
-export function diffMigrationRun(
-  olds: Partial<MigrationRunOutputs>,
-  news: Partial<MigrationRunInputs>,
-): pulumi.dynamic.DiffResult {
-  return diffTaskRun(["appVersion"], INPUT_KEYS, olds, news);
-}
-
-export function checkMigrationRunInputs(
-  news: Partial<MigrationRunInputs>,
-): pulumi.dynamic.CheckFailure[] {
-  return [...appVersionFailures(news), ...checkTaskRunInputs(news)];
-}
-
 function appVersionFailures(news: Partial<MigrationRunInputs>): pulumi.dynamic.CheckFailure[] {
-  return news.appVersion === ""
-    ? [{ property: "appVersion", reason: "`appVersion` must not be empty." }]
-    : [];
+  return emptyInputFailures(news, ["appVersion"]);
 }
 
 /** Runs one migration task to completion and returns its inputs with the record of the run. */
@@ -96,6 +74,9 @@ export class MigrationRunner {
 export const migrationRunProvider = oneOffTaskProvider<MigrationRunInputs>({
   purpose: MIGRATION_PURPOSE,
   inputKeys: INPUT_KEYS,
+  // Only a new `appVersion` runs the migration again. Any other change (a new task definition
+  // revision, other subnets, other services to drain) is an update that keeps the record of
+  // the run that already happened.
   triggers: ["appVersion"],
   check: appVersionFailures,
 });

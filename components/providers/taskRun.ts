@@ -101,6 +101,9 @@ export interface TaskRunPurpose<I extends TaskRunInputs = TaskRunInputs> {
 }
 
 export const DEFAULT_TASK_TIMEOUT_MINUTES = 60;
+/** What a failure says when the task never ran its command, whatever its purpose. */
+export const NOTHING_RAN_ADVICE =
+  "Nothing ran against the database: fix the cause (image, network, secrets or task definition), then run `pulumi up` again.";
 export const LOG_TAIL_LINES = 20;
 
 export const TASK_RUN_INPUT_KEYS = [
