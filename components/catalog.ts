@@ -126,7 +126,12 @@ export type SecretSource =
   /** The stack's S3 access key (`s3Access.ts`), created by the program. */
   | { readonly s3Credential: "accessKeyId" | "secretAccessKey" }
   /** The generated master password alone, for PostgreSQL clients (`PGPASSWORD`). */
-  | { readonly masterPassword: true };
+  | { readonly masterPassword: true }
+  /**
+   * A user's password as the SCRAM-SHA-256 verifier PostgreSQL stores (`scram.ts`), for the
+   * setup run: it sets the password without ever holding it, so no failed statement can log it.
+   */
+  | { readonly scramVerifier: { readonly user: string; readonly passwordSecret: SecretKey } };
 
 /**
  * A database of its own on the shared instance, owned by a user of the same purpose. The setup

@@ -2,6 +2,7 @@
  * Pure functions that turn a catalog entry into ECS container definitions and into the
  * payload of the task's own secret. Tested value by value; no resources here.
  */
+import { scramVerifier } from "./scram";
 import {
   AppSettingKey,
   ContainerSpec,
@@ -160,6 +161,11 @@ function resolveSecret(source: SecretSource, inputs: SecretInputs): string {
   if ("s3Credential" in source)
     return source.s3Credential === "accessKeyId" ? inputs.s3AccessKeyId : inputs.s3SecretAccessKey;
   if ("masterPassword" in source) return inputs.masterPassword;
+  if ("scramVerifier" in source)
+    return scramVerifier(
+      source.scramVerifier.user,
+      inputs.secrets[source.scramVerifier.passwordSecret],
+    );
   return databaseUrl(source.databaseUrl, inputs);
 }
 

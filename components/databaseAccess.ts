@@ -70,9 +70,10 @@ function passwordVariable(entry: ApplicationDatabase): string {
 
 /**
  * The setup script. Idempotent: it creates what is missing and sets again what may have
- * changed (password, owner), so running it twice changes nothing. Passwords are read from the
- * environment by psql (`\getenv`) and sent as quoted literals (`:'var'`); they are on no
- * command line and, with terse errors and no echo, in no log line.
+ * changed (password, owner), so running it twice changes nothing. The task never holds an
+ * application password: its secret gives the SCRAM-SHA-256 verifier PostgreSQL stores, which
+ * psql reads from the environment (`\getenv`) and sends as a quoted literal (`:'var'`). It is on
+ * no command line, and a failed statement the server logs shows the verifier, not a password.
  *
  * On PostgreSQL 16 a role with CREATEROLE may only give a database to a role it can SET ROLE
  * to, so the master user is made a member of each application user first.
@@ -146,7 +147,10 @@ export function setupTask(
     secrets: {
       PGPASSWORD: { masterPassword: true },
       ...Object.fromEntries(
-        databases.map((entry) => [entry.passwordSecret, { secret: entry.passwordSecret }]),
+        databases.map((entry) => [
+          entry.passwordSecret,
+          { scramVerifier: { user: entry.user, passwordSecret: entry.passwordSecret } },
+        ]),
       ),
     },
     // The script is text without any secret; a quoted here-document keeps the shell off it.

@@ -22,7 +22,10 @@ export function taskSecretPattern(stack: string): string {
   return `graasp/${stack}/tasks/*`;
 }
 
-/** Master credentials: for operators and tooling, outside what tasks can read. */
+/**
+ * Master credentials, for operators and tooling. Services cannot read them; the setup run and
+ * the toolbox get the master password through their own task secrets.
+ */
 export function databaseSecretName(stack: string): string {
   return `graasp/${stack}/database`;
 }

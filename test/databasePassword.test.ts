@@ -2,11 +2,14 @@
  * The database passwords (the generated master password, ETHERPAD_DB_PASSWORD,
  * UMAMI_DB_PASSWORD) reach the setup and toolbox tasks only through their Secrets Manager
  * secrets: never a task definition, a command line, a log line of ours or the offline plan.
+ * The setup task gets the application passwords only as SCRAM verifiers, so neither it nor a
+ * statement the server logs ever holds them.
  * What this cannot prove: what a process inside the container writes; the setup script is
  * checked as text (test/databaseAccess.test.ts) and was run against PostgreSQL (README).
  */
 import { expect } from "chai";
 import * as path from "path";
+import { scramVerifier } from "../components/scram";
 import { runPlan } from "../tools/plan";
 import { STACKS, SECRETS } from "./fixtures";
 import { named, ofType } from "./mocks";
@@ -26,9 +29,11 @@ describe("database passwords", function () {
         const setup = named(registrations, VERSION, "db-setup-secret-value");
         expect(JSON.parse(setup.inputs.secretString)).to.deep.equal({
           PGPASSWORD: MASTER_PASSWORD,
-          ETHERPAD_DB_PASSWORD: SECRETS.ETHERPAD_DB_PASSWORD,
-          UMAMI_DB_PASSWORD: SECRETS.UMAMI_DB_PASSWORD,
+          ETHERPAD_DB_PASSWORD: scramVerifier("etherpad", SECRETS.ETHERPAD_DB_PASSWORD),
+          UMAMI_DB_PASSWORD: scramVerifier("umami", SECRETS.UMAMI_DB_PASSWORD),
         });
+        expect(setup.inputs.secretString).not.to.include(SECRETS.ETHERPAD_DB_PASSWORD);
+        expect(setup.inputs.secretString).not.to.include(SECRETS.UMAMI_DB_PASSWORD);
         expect(setup.secretPaths).to.include("secretString");
         const toolbox = named(registrations, VERSION, "toolbox-secret-value");
         expect(JSON.parse(toolbox.inputs.secretString)).to.deep.equal({
