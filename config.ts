@@ -288,6 +288,14 @@ const EXAMPLES: Readonly<Record<string, string>> = {
   appVersion: "v1.66.0",
 };
 
+/** Keys people look for that this program answers differently. */
+const UNKNOWN_KEY_HINTS: Readonly<Record<string, string>> = {
+  adopt:
+    " Existing buckets, repositories and DNS records are adopted once with `npm run -s adopt -- --stack <stack>` and `pulumi import --file` (README, Cutover), not with a setting.",
+};
+/** Region examples name both of Graasp's regions, never only the other environment's. */
+const REGION_EXAMPLE = "<eu-central-1|eu-central-2>";
+
 /**
  * Every top-level `graasp:*` key the program reads, one per line: adding a key is adding its
  * line here (and its Reader method). Any other `graasp:*` key in the stack is refused as a typo.
@@ -398,10 +406,10 @@ export function parseConfig(raw: RawConfig, stack: string): GraaspConfig {
   const region =
     regionText !== undefined && REGION_PATTERN.test(regionText) ? regionText : undefined;
   if (regionText === undefined || regionText === "")
-    problems.push("`aws:region` is not set. Fix: pulumi config set aws:region eu-central-2");
+    problems.push(`\`aws:region\` is not set. Fix: pulumi config set aws:region ${REGION_EXAMPLE}`);
   else if (region === undefined)
     problems.push(
-      `\`aws:region\` is "${regionText}", which is not an AWS region. Fix: pulumi config set aws:region eu-central-2`,
+      `\`aws:region\` is "${regionText}", which is not an AWS region. Fix: pulumi config set aws:region ${REGION_EXAMPLE}`,
     );
 
   const domain = reader.matching("domain", DOMAIN_PATTERN, "is not a valid lower-case DNS name");
@@ -509,7 +517,7 @@ export class Reader {
     for (const key of Object.keys(this.raw.values))
       if (!key.includes(":") && !known.includes(key))
         this.problems.push(
-          `\`graasp:${key}\` is not a configuration key of this program.${didYouMean(key, known, "graasp:")} ` +
+          `\`graasp:${key}\` is not a configuration key of this program.${didYouMean(key, known, "graasp:")}${UNKNOWN_KEY_HINTS[key] ?? ""} ` +
             `Fix: pulumi config rm ${key}`,
         );
   }

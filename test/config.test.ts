@@ -139,7 +139,7 @@ describe("config", () => {
       expect(problems).to.deep.equal([
         "`graasp:environment` is not set. Fix: pulumi config set environment <staging|production>",
         "`graasp:deploymentState` is not set. Fix: pulumi config set deploymentState running",
-        "`aws:region` is not set. Fix: pulumi config set aws:region eu-central-2",
+        "`aws:region` is not set. Fix: pulumi config set aws:region <eu-central-1|eu-central-2>",
         "`graasp:domain` is not set. Fix: pulumi config set domain <apex domain, e.g. example.org>",
         "`graasp:certificateArn` is not set. Fix: pulumi config set certificateArn arn:aws:acm:<region>:<account>:certificate/<id>",
         "`graasp:containerRegistry` is not set. Fix: pulumi config set containerRegistry <account>.dkr.ecr.<region>.amazonaws.com",
@@ -188,7 +188,7 @@ describe("config", () => {
       [
         "a malformed region",
         { "aws:region": "Zurich" },
-        '`aws:region` is "Zurich", which is not an AWS region. Fix: pulumi config set aws:region eu-central-2',
+        '`aws:region` is "Zurich", which is not an AWS region. Fix: pulumi config set aws:region <eu-central-1|eu-central-2>',
       ],
       [
         "a registry with a scheme",

@@ -172,6 +172,14 @@ describe("unknown configuration keys", () => {
     ]);
   });
 
+  it("answers graasp:adopt with the adoption command", () => {
+    expect(
+      configError({ adopt: JSON.stringify({ "storage-file-items": "x" }) }).problems,
+    ).to.deep.equal([
+      "`graasp:adopt` is not a configuration key of this program. Existing buckets, repositories and DNS records are adopted once with `npm run -s adopt -- --stack <stack>` and `pulumi import --file` (README, Cutover), not with a setting. Fix: pulumi config rm adopt",
+    ]);
+  });
+
   it("fixes a value in the wrong case with the value that was meant", () => {
     let problems: readonly string[] = [];
     try {
