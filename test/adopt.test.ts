@@ -85,28 +85,10 @@ describe("adoption import file", function () {
       { type: "graasp:index:GraaspEdge", name: "edge", component: true },
       { type: "graasp:index:GraaspStorage", name: "file-items", component: true, parent: "edge" },
       { type: "aws:s3/bucket:Bucket", name: "file-items-bucket", id: BUCKET, parent: "file-items" },
-      {
-        type: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-        name: "file-items-block",
-        id: BUCKET,
-        parent: "file-items",
-      },
-      {
-        type: "aws:s3/bucketAclV2:BucketAclV2",
-        name: "file-items-acl",
-        id: `${BUCKET},private`,
-        parent: "file-items",
-      },
       { type: "graasp:index:GraaspRegistry", name: "registry", component: true },
       {
         type: "aws:ecr/repository:Repository",
         name: "admin",
-        id: "graasp/admin",
-        parent: "registry",
-      },
-      {
-        type: "aws:ecr/lifecyclePolicy:LifecyclePolicy",
-        name: "admin-lifecycle",
         id: "graasp/admin",
         parent: "registry",
       },
@@ -126,7 +108,8 @@ describe("adoption import file", function () {
       },
     ]);
     expect(summary[0]).to.equal(`aws:s3/bucket:Bucket file-items-bucket → ${BUCKET}`);
-    expect(summary).to.have.length(7);
+    // Settings resources (access block, ACL, lifecycle) are applied by the first `up`, not imported.
+    expect(summary).to.have.length(4);
   });
 
   it("adopts a group or named resources only, and today's zone when the program's differs", () => {
@@ -136,21 +119,22 @@ describe("adoption import file", function () {
       "ZTODAY1_api.graasp.org_A",
       "ZTODAY1_graasp.org_AAAA_blue",
     ]);
-    const one = importFile(REGISTRATIONS, { only: ["admin-lifecycle", "buckets"] });
+    const one = importFile(REGISTRATIONS, { only: ["admin", "buckets"] });
     expect(one.file.resources.map((entry) => entry.name)).to.deep.equal([
       "edge",
       "file-items",
       "file-items-bucket",
-      "file-items-block",
-      "file-items-acl",
       "registry",
-      "admin-lifecycle",
+      "admin",
+      // The name matches a record too: both are adopted.
+      "dns",
+      "admin (aws:route53/record:Record)",
     ]);
   });
 
   it("refuses an entry the program does not have, before writing anything", () => {
     expect(() => importFile(REGISTRATIONS, { only: ["buckets", "graasp-prod-apps"] })).to.throw(
-      '"graasp-prod-apps" is not an adoptable resource of this program. Adoptable: buckets, repositories, records, or one of admin, admin-lifecycle, api-a, file-items-acl, file-items-block, file-items-bucket.',
+      '"graasp-prod-apps" is not an adoptable resource of this program. Adoptable: buckets, repositories, records, or one of admin, api-a, file-items-bucket.',
     );
     expect(() => importFile([EDGE], { only: [] })).to.throw(
       "Nothing to adopt: the program registers no bucket, image repository or DNS record.",
@@ -164,7 +148,7 @@ describe("adoption import file", function () {
     );
   });
 
-  it("covers the real program: today's five buckets with their settings and four repositories", async () => {
+  it("covers the real program: today's five buckets and four repositories, not their settings", async () => {
     // The edge runbook's first step: buckets and repositories, before the CDN and DNS are set.
     const { registrations } = await scenario("production", "running", WITHOUT_EDGE);
     const { file, summary } = importFile(registrations, { only: [] });
@@ -174,7 +158,12 @@ describe("adoption import file", function () {
         .map((r) => r.name)
         .sort(),
     );
-    expect(summary).to.have.length(28);
+    // Five buckets and four repositories; their settings are applied by the first `up`.
+    expect(summary).to.have.length(9);
+    expect(imported.map((entry) => entry.type).sort()).to.deep.equal([
+      ...Array(4).fill("aws:ecr/repository:Repository"),
+      ...Array(5).fill("aws:s3/bucket:Bucket"),
+    ]);
     const buckets = imported.filter((entry) => entry.type === "aws:s3/bucket:Bucket");
     expect(buckets.map((entry) => `${entry.name}=${entry.id}`)).to.deep.equal(
       ["file-items", "h5p", "apps", "assets", "maintenance"].map(
@@ -188,11 +177,6 @@ describe("adoption import file", function () {
       "graasp/etherpad",
       "graasp/admin",
     ]);
-    // Every sub-resource is imported by its bucket's (or repository's) name.
-    for (const entry of imported.filter((e) => e.type.startsWith("aws:s3/")))
-      expect(entry.id, entry.name).to.match(
-        /^graasp-prod-(file-items|h5p|apps|assets|maintenance)$/,
-      );
     // Parents are the program's components, created empty by the import.
     expect(
       file.resources.filter((entry) => entry.component).map((e) => `${e.type} ${e.name}`),
@@ -219,9 +203,8 @@ describe("adoption import file", function () {
       `${zone}_api.graasp.org_AAAA`,
       `${zone}_h5p.graasp.org_A`,
     ]);
-    // With the CDN set, the four site buckets also get a policy and a public access block:
-    // 28 + 8 + 34 records.
-    expect(importFile(registrations, { only: [] }).summary).to.have.length(70);
+    // Five buckets, four repositories and the 34 records.
+    expect(importFile(registrations, { only: [] }).summary).to.have.length(43);
     expect(summary).to.have.length(34);
   });
 
