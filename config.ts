@@ -916,6 +916,14 @@ export class Reader {
         this.problems.push(
           `\`graasp:buckets.${purpose}\` is ${JSON.stringify(buckets[purpose])}, which ${problems.join(", ")}. Fix: pulumi config set --path 'buckets.${purpose}' ${bucketDefaults[purpose]}`,
         );
+      // Each purpose needs a bucket of its own: one bucket cannot hold two sets of settings.
+      const earlier = BUCKET_PURPOSES.slice(0, BUCKET_PURPOSES.indexOf(purpose)).find(
+        (other) => buckets[other] === buckets[purpose],
+      );
+      if (earlier !== undefined)
+        this.problems.push(
+          `\`graasp:buckets.${purpose}\` is ${JSON.stringify(buckets[purpose])}, the same bucket as \`graasp:buckets.${earlier}\`; each purpose needs its own bucket. Fix: pulumi config set --path 'buckets.${purpose}' ${bucketDefaults[purpose]}`,
+        );
     }
 
     const daysText = this.raw.values["fileVersionRetentionDays"];
@@ -1002,6 +1010,10 @@ export class Reader {
           this.problems.push(
             `\`graasp:alerts.emails[${index}]\` is ${JSON.stringify(email)}, which is not an e-mail address. Fix: ${emailFix(index)}`,
           );
+        else if ((emails as unknown[]).indexOf(email) < index)
+          this.problems.push(
+            `\`graasp:alerts.emails[${index}]\` repeats ${JSON.stringify(email)}: each address is subscribed once. Fix: pulumi config rm --path 'alerts.emails[${index}]'`,
+          );
       });
       validEmails = (emails as unknown[]).filter(
         (email): email is string => typeof email === "string",
@@ -1023,6 +1035,11 @@ export class Reader {
       if (value < 0 || (limit !== undefined && value > limit))
         this.problems.push(
           `\`graasp:alerts.thresholds.${field}\` is ${value}; use a number from 0${limit === undefined ? " up" : ` to ${limit}`}. ${fix}`,
+        );
+      // An unhealthy-target alarm at 0 would be in alarm whenever a target group exists.
+      else if (field === "unhealthyTargets" && !isInteger(value, 1, 1000))
+        this.problems.push(
+          `\`graasp:alerts.thresholds.${field}\` is ${value}; use a whole number of targets from 1 (at 0 the alarm never leaves ALARM). ${fix}`,
         );
       else if (field === "tasksBelowDesiredMinutes" && !isInteger(value, 1, 1440))
         this.problems.push(

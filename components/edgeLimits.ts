@@ -17,7 +17,8 @@ const KVS_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const ACM_CERTIFICATE_PATTERN =
   /^arn:aws:acm:([a-z0-9-]+):(\d{12}):certificate\/[0-9a-f-]{36}$/;
 /** Route 53 hosted zone ids: `Z` and upper-case letters or digits, at most 32 characters. */
-const HOSTED_ZONE_PATTERN = /^Z[A-Z0-9]{1,31}$/;
+// Route 53 zone ids: "Z" and 9 to 31 more upper-case letters and digits (e.g. Z3F0SRJ5LGBH90).
+const HOSTED_ZONE_PATTERN = /^Z[A-Z0-9]{9,31}$/;
 const REPOSITORY_PATTERN =
   /^(?=.{2,256}$)[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
 const IPV4_PATTERN = /^\d{1,3}(\.\d{1,3}){3}$/;

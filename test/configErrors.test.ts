@@ -279,3 +279,23 @@ describe("unknown configuration keys", () => {
     expect(registered()).to.deep.equal([]);
   });
 });
+
+describe("values that are well-typed but cannot work", () => {
+  it("refuses one bucket for two purposes, a repeated address, a zero unhealthy-target alarm and a short zone id", () => {
+    expect(
+      configError({
+        buckets: JSON.stringify({ apps: "graasp-x-sites", assets: "graasp-x-sites" }),
+        alerts: JSON.stringify({
+          emails: ["ops@graasp.org", "ops@graasp.org"],
+          thresholds: { unhealthyTargets: 0 },
+        }),
+        dns: JSON.stringify({ hostedZoneId: "Z1" }),
+      }).problems,
+    ).to.deep.equal([
+      "`graasp:buckets.assets` is \"graasp-x-sites\", the same bucket as `graasp:buckets.apps`; each purpose needs its own bucket. Fix: pulumi config set --path 'buckets.assets' graasp-dev-assets",
+      "`graasp:dns.hostedZoneId` is \"Z1\", which is not a Route 53 hosted zone id (Z followed by upper-case letters and digits). Fix: pulumi config set --path 'dns.hostedZoneId' <id from aws route53 list-hosted-zones-by-name --dns-name <domain>>",
+      "`graasp:alerts.emails[1]` repeats \"ops@graasp.org\": each address is subscribed once. Fix: pulumi config rm --path 'alerts.emails[1]'",
+      "`graasp:alerts.thresholds.unhealthyTargets` is 0; use a whole number of targets from 1 (at 0 the alarm never leaves ALARM). Fix: pulumi config set --path 'alerts.thresholds.unhealthyTargets' 1",
+    ]);
+  });
+});

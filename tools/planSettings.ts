@@ -207,7 +207,7 @@ const SETTINGS: Readonly<Record<string, Reader>> = {
     i.appVersion !== undefined ? ["appVersion", i.appVersion] : undefined,
     i.containerName !== undefined ? ["container", i.containerName] : undefined,
     i.databases !== undefined ? ["databases", list(i.databases, String)] : undefined,
-    ["timeout", `${i.timeoutMinutes}min`],
+    i.timeoutMinutes !== undefined ? ["timeout", `${i.timeoutMinutes}min`] : undefined,
   ],
 };
 
