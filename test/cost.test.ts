@@ -288,6 +288,9 @@ describe("cost in the json plan and the transition report", function () {
       json.cost.to.monthlyUsd,
       json.cost.differenceUsd,
     ]).to.deep.equal([64.61, 185.27, 120.66]);
+    // Like a single state's report, `cost` carries the (target) state's total and lines.
+    expect(json.cost.monthlyUsd).to.equal(185.27);
+    expect(json.cost.lines).to.deep.equal(json.cost.to.lines);
   });
 });
 
@@ -312,6 +315,7 @@ describe("cost column of npm run transitions", function () {
       ),
     );
     expect(json[0].transitions[0].cost).to.deep.equal({
+      monthlyUsd: 64.61,
       fromMonthlyUsd: 185.27,
       toMonthlyUsd: 64.61,
       differenceUsd: -120.66,

@@ -56,6 +56,9 @@ export function renderTransition(
 }
 
 export interface TransitionCost {
+  /** The target state's estimate, so that every JSON report's `cost` has the same shape. */
+  readonly monthlyUsd: number;
+  readonly lines: CostEstimate["lines"];
   readonly from: CostEstimate;
   readonly to: CostEstimate;
   /** `to` minus `from`, USD per month. */
@@ -67,6 +70,8 @@ export function transitionCost(plan: TransitionPlan): TransitionCost {
   const from = estimateCost(plan.from.resources, plan.from.region);
   const to = estimateCost(plan.to.resources, plan.to.region);
   return {
+    monthlyUsd: to.monthlyUsd,
+    lines: to.lines,
     from,
     to,
     differenceUsd: round2(to.monthlyUsd - from.monthlyUsd),

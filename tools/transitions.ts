@@ -166,6 +166,7 @@ function costCell(cost: TransitionCost | { readonly problem: string }): string {
 function costJson(cost: TransitionCost | { readonly problem: string }) {
   if ("problem" in cost) return cost;
   return {
+    monthlyUsd: cost.monthlyUsd,
     fromMonthlyUsd: cost.from.monthlyUsd,
     toMonthlyUsd: cost.to.monthlyUsd,
     differenceUsd: cost.differenceUsd,
