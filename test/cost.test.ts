@@ -7,7 +7,14 @@
 import { expect } from "chai";
 import * as path from "path";
 import { runPlan } from "../tools/plan";
-import { Evaluation, SecretMasker, planTransition } from "../tools/planModel";
+import {
+  Evaluation,
+  SecretMasker,
+  evaluateState,
+  maskerFor,
+  planTransition,
+} from "../tools/planModel";
+import { readStackConfig } from "../tools/stackFile";
 import { renderTransitions } from "../tools/transitions";
 import { renderPlan } from "../tools/planReport";
 import { renderTransition } from "../tools/transitionReport";
@@ -321,4 +328,25 @@ describe("cost column of npm run transitions", function () {
       differenceUsd: -120.66,
     });
   });
+});
+
+describe("cost of the committed stack files", function () {
+  this.timeout(30_000);
+  // README's cost table: a change that makes a state dearer fails here and shows in review.
+  const README_TABLE: Record<string, Record<string, number>> = {
+    staging: { running: 168.27, restricted: 168.27, "db-only": 86.7, stopped: 47.61 },
+    production: { running: 290.85, restricted: 290.85, "db-only": 163.33, stopped: 50.03 },
+  };
+  for (const stack of STACKS)
+    it(`${stack}: every state costs what README says`, async () => {
+      const projectDir = path.resolve(__dirname, "..");
+      const stackConfig = readStackConfig(projectDir, stack);
+      const masker = maskerFor(stackConfig);
+      const figures: Record<string, number> = {};
+      for (const state of STATES) {
+        const evaluation = await evaluateState(stackConfig, state, masker);
+        figures[state] = estimateCost(evaluation.resources, evaluation.region).monthlyUsd;
+      }
+      expect(figures).to.deep.equal(README_TABLE[stack]);
+    });
 });
