@@ -238,7 +238,7 @@ describe("cost in the reports", function () {
     ]);
     expect(JSON.parse(production.out).cost.monthlyUsd).to.equal(290.85);
     expect(lines).to.include(
-      "Alerts: 25 alarms notify nobody: `graasp:alerts.emails` is not set. Fix: pulumi config set --path 'alerts.emails[0]' <address>",
+      "Alerts: 25 alarms notify nobody: `graasp:alerts.emails` is not set. Fix: pulumi config set -s staging --path 'alerts.emails[0]' <address>",
     );
   });
 });

@@ -80,7 +80,7 @@ function alertLines(evaluation: Evaluation, format: Format): string[] {
   const alarms = evaluation.resources.filter((r) => r.type === ALARM_TYPE).length;
   const subscribers = evaluation.resources.filter((r) => r.type === SUBSCRIPTION_TYPE).length;
   if (alarms === 0 || subscribers > 0) return [];
-  const text = `${alarms} alarms notify nobody: \`graasp:alerts.emails\` is not set. Fix: pulumi config set --path 'alerts.emails[0]' <address>`;
+  const text = `${alarms} alarms notify nobody: \`graasp:alerts.emails\` is not set. Fix: pulumi config set -s ${evaluation.stack} --path 'alerts.emails[0]' <address>`;
   return format === "markdown" ? ["", "> [!WARNING]", `> ${text}`] : ["", `Alerts: ${text}`];
 }
 
